@@ -1,0 +1,44 @@
+# Basispoort: `make demo` sets everything up and runs the app with the demo world;
+# `make test` runs every test (unit, integration and browser tests in Chromium).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: demo run setup test test-fast e2e lint migrations-check messages
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+run: setup
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
+
+e2e: setup
+	$(PY) -m pytest tests/e2e
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+migrations-check: setup
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# Regenerate the English catalogue after changing Dutch strings (needs GNU gettext).
+messages: setup
+	$(DEV_ENV) $(PY) manage.py makemessages --locale en --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*"
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale en --ignore ".venv/*"

@@ -1,0 +1,34 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """Every identity is a User, so Django auth, sessions, django-axes and OIDC see one type.
+
+    Pupils have no usable Django password (their PIN or picture password lives on Pupil);
+    guardians log in with their e-mail address, stored lower-case as their username.
+    """
+
+    class Kind(models.TextChoices):
+        ADMIN = "admin", _("beheerder")
+        TEACHER = "teacher", _("leerkracht")
+        GUARDIAN = "guardian", _("ouder/verzorger")
+        PUPIL = "pupil", _("leerling")
+
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["admin", "teacher", "guardian", "pupil"]),
+                name="user_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username

@@ -1,0 +1,110 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from basispoort.hashing import check_secret_hash, make_secret_hash
+
+from .pictures import PICTURE_CHOICES, grid_for
+
+PIN_RE = re.compile(r"^[0-9]{4}$")
+
+
+class PupilQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True, school__active=True)
+
+    def for_group(self, group):
+        """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically."""
+        return self.active().filter(group=group).order_by("first_name", "last_name", "pk")
+
+
+class Pupil(models.Model):
+    class SecretKind(models.TextChoices):
+        PIN = "pin", _("PIN (4 cijfers)")
+        PICTURE = "picture", _("wachtwoordplaatjes")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pupil"
+    )
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="pupils")
+    group = models.ForeignKey("schools.Group", on_delete=models.CASCADE, related_name="pupils")
+    first_name = models.CharField(_("roepnaam"), max_length=100)
+    last_name_prefix = models.CharField(_("voorvoegsel"), max_length=20, blank=True)
+    last_name = models.CharField(_("achternaam"), max_length=100)
+    birth_date = models.DateField(_("geboortedatum"), null=True, blank=True)
+    tile_picture = models.CharField(
+        _("plaatje op de naamtegel"), max_length=20, choices=PICTURE_CHOICES, default="appel"
+    )
+    secret_kind = models.CharField(
+        _("soort wachtwoord"), max_length=10, choices=SecretKind.choices, default=SecretKind.PIN
+    )
+    # Keyed hash (basispoort/hashing.py) of the PIN or the picture sequence; empty until set.
+    secret_hash = models.CharField(max_length=128, blank=True, editable=False)
+    home_login_enabled = models.BooleanField(_("thuis inloggen aan"), default=False)
+    # Key of the pupil in the school's administration system, for re-imports.
+    external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
+    eckid = models.CharField(_("ECK iD"), max_length=200, blank=True)
+    active = models.BooleanField(_("actief"), default=True)
+
+    objects = PupilQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("leerling")
+        verbose_name_plural = _("leerlingen")
+        ordering = ["first_name", "last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="pupil_external_id_unique_per_school",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(secret_kind__in=["pin", "picture"]),
+                name="pupil_secret_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return " ".join(p for p in [self.first_name, self.last_name_prefix, self.last_name] if p)
+
+    def clean(self):
+        # A pupil's group must belong to the pupil's own school: isolation depends on it.
+        if self.group_id and self.school_id and self.group.school_id != self.school_id:
+            raise ValidationError({"group": _("Deze groep hoort niet bij de school van de leerling.")})
+
+    def can_log_in_at_home(self):
+        return self.active and self.home_login_enabled and self.school.active
+
+    # Secrets. The PIN or picture sequence is never stored, only its keyed hash.
+
+    def set_pin(self, pin):
+        if not PIN_RE.match(pin or ""):
+            raise ValidationError(_("Een PIN is precies 4 cijfers."))
+        self.secret_kind = self.SecretKind.PIN
+        self.secret_hash = make_secret_hash(pin, purpose="pin")
+
+    def set_picture_password(self, pictures):
+        pictures = list(pictures)
+        grid = grid_for(self.school)
+        if len(pictures) != self.school.picture_password_length or any(
+            p not in grid for p in pictures
+        ):
+            raise ValidationError(
+                _("Kies %(count)s plaatjes uit het raster van de school.")
+                % {"count": self.school.picture_password_length}
+            )
+        self.secret_kind = self.SecretKind.PICTURE
+        self.secret_hash = make_secret_hash("-".join(pictures), purpose="picture")
+
+    def check_secret(self, value):
+        """True when ``value`` (a PIN string, or a list of picture slugs) is this pupil's secret."""
+        if self.secret_kind == self.SecretKind.PICTURE and isinstance(value, list | tuple):
+            value = "-".join(value)
+        return check_secret_hash(str(value), self.secret_hash, purpose=self.secret_kind)

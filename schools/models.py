@@ -1,0 +1,138 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+brin_validator = RegexValidator(
+    r"^[0-9]{2}[A-Z0-9]{2}$", _("Een BRIN-nummer is 4 tekens: 2 cijfers en 2 hoofdletters of cijfers.")
+)
+vestiging_validator = RegexValidator(r"^[0-9]{2}$", _("Het vestigingsnummer is 2 cijfers."))
+school_year_validator = RegexValidator(
+    r"^[0-9]{4}-[0-9]{4}$", _("Schrijf het schooljaar als 2026-2027.")
+)
+
+
+def current_school_year(today=None):
+    """"2026-2027" from 1 August 2026 until 31 July 2027."""
+    today = today or timezone.localdate()
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{start}-{start + 1}"
+
+
+class School(models.Model):
+    """One location (vestiging) of a school, known by BRIN number + vestiging number."""
+
+    brin = models.CharField(_("BRIN"), max_length=4, validators=[brin_validator])
+    vestiging = models.CharField(
+        _("vestiging"), max_length=2, default="00", validators=[vestiging_validator]
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    active = models.BooleanField(_("actief"), default=True)
+    # Picture passwords: how many pictures a pupil clicks, out of a grid of how many.
+    picture_password_length = models.PositiveSmallIntegerField(
+        _("aantal wachtwoordplaatjes"),
+        default=3,
+        validators=[MinValueValidator(2), MaxValueValidator(4)],
+    )
+    picture_grid_size = models.PositiveSmallIntegerField(
+        _("plaatjes in het raster"),
+        default=12,
+        validators=[MinValueValidator(9), MaxValueValidator(16)],
+    )
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("scholen")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brin", "vestiging"], name="school_brin_vestiging_unique"),
+            models.CheckConstraint(
+                condition=models.Q(picture_password_length__gte=2, picture_password_length__lte=4),
+                name="school_picture_password_length_2_4",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(picture_grid_size__gte=9, picture_grid_size__lte=16),
+                name="school_picture_grid_size_9_16",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.brin}{self.vestiging})"
+
+
+class Group(models.Model):
+    """A class (groep) in one school year, e.g. "Groep 5a", year level 5."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("naam"), max_length=100)
+    year_level = models.PositiveSmallIntegerField(
+        _("jaargroep"), validators=[MinValueValidator(1), MaxValueValidator(8)]
+    )
+    school_year = models.CharField(
+        _("schooljaar"), max_length=9, default=current_school_year,
+        validators=[school_year_validator],
+    )
+    # Key of the group in the school's administration system (EDEX-XML), for re-imports.
+    external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("groep")
+        verbose_name_plural = _("groepen")
+        ordering = ["year_level", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year", "name"], name="group_name_unique_per_school_year"
+            ),
+            models.UniqueConstraint(
+                fields=["school", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="group_external_id_unique_per_school",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year_level__gte=1, year_level__lte=8),
+                name="group_year_level_1_8",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Teacher(models.Model):
+    """A staff member's membership of one school: a teacher of some groups, an ICT coordinator
+    (sees all groups) or the school administrator (manages the school's data in /beheer/)."""
+
+    class Role(models.TextChoices):
+        TEACHER = "leerkracht", _("leerkracht")
+        ICT_COORDINATOR = "ict", _("ICT-coördinator")
+        ADMINISTRATOR = "beheerder", _("schoolbeheerder")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teachers")
+    groups = models.ManyToManyField(Group, blank=True, related_name="teachers")
+    role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.TEACHER)
+    external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("leerkracht")
+        verbose_name_plural = _("leerkrachten")
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="teacher_external_id_unique_per_school",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.school.name})"
+
+    def visible_groups(self):
+        """The groups whose pages this teacher may open."""
+        if self.role == self.Role.TEACHER:
+            return self.groups.all()
+        return self.school.groups.all()

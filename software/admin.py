@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Licence, Publisher, Software
+
+
+class SoftwareInline(admin.TabularInline):
+    model = Software
+    extra = 0
+    fields = ["name", "slug", "launch_url"]
+    show_change_link = True
+
+
+@admin.register(Publisher)
+class PublisherAdmin(admin.ModelAdmin):
+    list_display = ["name", "website", "contact_email"]
+    search_fields = ["name"]
+    inlines = [SoftwareInline]
+
+
+@admin.register(Software)
+class SoftwareAdmin(admin.ModelAdmin):
+    list_display = ["name", "publisher", "slug", "launch_url"]
+    list_filter = ["publisher"]
+    search_fields = ["name", "slug", "publisher__name"]
+    list_select_related = ["publisher"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    list_display = [
+        "software", "school", "all_groups", "home_use", "valid_from", "valid_until",
+    ]
+    list_filter = ["school", "home_use", "all_groups", "software__publisher"]
+    search_fields = ["software__name", "school__name", "school__brin"]
+    list_select_related = ["software", "school"]
+    filter_horizontal = ["groups"]
+    date_hierarchy = "valid_from"

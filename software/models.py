@@ -1,0 +1,106 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Publisher(models.Model):
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    contact_email = models.EmailField(_("e-mailadres contactpersoon"), blank=True)
+
+    class Meta:
+        verbose_name = _("uitgever")
+        verbose_name_plural = _("uitgevers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SoftwareQuerySet(models.QuerySet):
+    def licensed_for(self, pupil, *, at_home=False, today=None):
+        """The software ``pupil`` may use: licensed to their school, valid today, for all groups
+        or for the pupil's group, and for home use when ``at_home``. The one licence check:
+        the overview and the single sign-on both ask here."""
+        return self.filter(
+            pk__in=Licence.objects.valid(today)
+            .for_group(pupil.group)
+            .filter(home_use__in=[True] if at_home else [True, False])
+            .values("software_id")
+        ).order_by("name")
+
+
+class Software(models.Model):
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="software")
+    name = models.CharField(_("naam"), max_length=200)
+    slug = models.SlugField(_("korte naam"), unique=True)
+    icon = models.CharField(
+        _("icoon"), max_length=200, blank=True,
+        help_text=_("Pad onder static/, bijvoorbeeld img/software/rekentuin.svg"),
+    )
+    launch_url = models.URLField(
+        _("start-URL"), help_text=_("Waar de software het inloggen via Basispoort begint.")
+    )
+
+    objects = SoftwareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("software")
+        verbose_name_plural = _("software")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class LicenceQuerySet(models.QuerySet):
+    def valid(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(valid_from__lte=today).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=today)
+        )
+
+    def for_group(self, group):
+        return self.filter(school_id=group.school_id).filter(
+            models.Q(all_groups=True) | models.Q(groups=group)
+        )
+
+
+class Licence(models.Model):
+    """A school's right to use one software title: for all groups or for chosen ones, at school
+    only or also at home, from a date until a date (open-ended when empty)."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="licences")
+    software = models.ForeignKey(Software, on_delete=models.CASCADE, related_name="licences")
+    all_groups = models.BooleanField(_("alle groepen"), default=True)
+    groups = models.ManyToManyField(
+        "schools.Group", blank=True, related_name="licences", verbose_name=_("groepen")
+    )
+    home_use = models.BooleanField(_("ook thuis te gebruiken"), default=False)
+    valid_from = models.DateField(_("geldig vanaf"), default=timezone.localdate)
+    valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
+
+    objects = LicenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("licentie")
+        verbose_name_plural = _("licenties")
+        ordering = ["school__name", "software__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "software"], name="licence_unique_per_school"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="licence_valid_until_after_from",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.software} — {self.school.name}"
+
+    def clean(self):
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {"valid_until": _("De einddatum ligt voor de begindatum.")}
+            )

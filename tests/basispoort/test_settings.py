@@ -1,0 +1,109 @@
+"""Settings are read from the environment; each case starts a fresh interpreter so the module
+is parsed exactly as in production."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "SECRET_KEY": "x7#kq-production-like-secret-key-with-enough-entropy-2026-abcdefgh",
+    "SECRET_HASH_KEYS": "k2:cHJvZHVjdGlvbi1saWtlLWtleWVkLWhhc2gta2V5IQ==",
+    "ALLOWED_HOSTS": "basispoort.example",
+}
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "DATABASE": settings.DATABASES["default"],
+    "CACHE": settings.CACHES["default"],
+    "EMAIL_BACKEND": settings.EMAIL_BACKEND,
+    "EMAIL_FILE_PATH": settings.EMAIL_FILE_PATH,
+    "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "HASHER": settings.PASSWORD_HASHERS[0],
+    "STATIC": settings.STORAGES["staticfiles"]["BACKEND"],
+    "SITE_URL": settings.SITE_URL,
+}, default=str))
+"""
+
+
+def run(args, env):
+    clean = {k: v for k, v in os.environ.items() if k not in (
+        "SECRET_KEY", "SECRET_HASH_KEYS", "DJANGO_DEBUG", "DJANGO_SECURE", "ALLOWED_HOSTS",
+        "DATABASE_URL", "CACHE_URL", "EMAIL_URL", "EMAIL_FILE_PATH", "SITE_URL",
+    )}
+    clean["DJANGO_SETTINGS_MODULE"] = "basispoort.settings"
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+def settings_with(env):
+    result = run(["-c", PRINT_SETTINGS], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_debug_is_off_by_default_and_production_switches_are_on():
+    s = settings_with(PROD_ENV)
+    assert s["DEBUG"] is False
+    assert s["SESSION_COOKIE_SECURE"] is True
+    assert s["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert s["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_embedded_defaults_need_nothing_installed():
+    s = settings_with({"DJANGO_DEBUG": "1"})
+    assert s["DATABASE"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert s["DATABASE"]["NAME"].endswith("var/basispoort.sqlite3")
+    assert s["CACHE"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SECRET_HASH_KEYS"])
+def test_missing_secret_with_debug_off_is_a_clear_error(missing):
+    env = {k: v for k, v in PROD_ENV.items() if k != missing}
+    result = run(["-c", "import django; django.setup()"], env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_malformed_hash_keys_are_a_clear_error():
+    result = run(["-c", "import django; django.setup()"],
+                 {**PROD_ENV, "SECRET_HASH_KEYS": "just-a-password"})
+    assert result.returncode != 0
+    assert "SECRET_HASH_KEYS must look like 'id:base64key" in result.stderr
+
+
+def test_production_services_come_from_urls():
+    s = settings_with({
+        **PROD_ENV,
+        "DATABASE_URL": "postgres://basispoort:geheim@db.internal:5432/basispoort",
+        "CACHE_URL": "redis://cache.internal:6379/1",
+        "EMAIL_URL": "filemail://",
+        "EMAIL_FILE_PATH": "/srv/mail",
+        "SITE_URL": "https://thuis.basispoort.example/",
+    })
+    assert s["DATABASE"]["ENGINE"] == "django.db.backends.postgresql"
+    assert s["DATABASE"]["HOST"] == "db.internal"
+    assert s["DATABASE"]["CONN_MAX_AGE"] == 60
+    assert s["DATABASE"]["CONN_HEALTH_CHECKS"] is True
+    assert s["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert s["CACHE"]["LOCATION"] == "redis://cache.internal:6379/1"
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert s["EMAIL_FILE_PATH"] == "/srv/mail"
+    assert s["SITE_URL"] == "https://thuis.basispoort.example"
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PROD_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

@@ -1,0 +1,60 @@
+import pytest
+
+from tests.factories import (
+    GroupFactory,
+    GuardianFactory,
+    PupilFactory,
+    SchoolFactory,
+    TeacherFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_plain(settings):
+    # Argon2 is deliberately slow; tests that check hashing itself ask for it explicitly.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The manifest storage needs collectstatic; tests serve static files from the source tree.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+# Personas: a school with a group, its teacher, a pupil and a guardian, and an outsider (a
+# teacher of another school) for every isolation test.
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(brin="99XX", name="OBS De Regenboog")
+
+
+@pytest.fixture
+def group(school):
+    return GroupFactory(school=school, name="Groep 5a", year_level=5)
+
+
+@pytest.fixture
+def teacher(school, group):
+    return TeacherFactory(school=school, groups=[group], user__username="juf")
+
+
+@pytest.fixture
+def pupil(group):
+    return PupilFactory(group=group, first_name="Emma", last_name="de Vries", pin="1357")
+
+
+@pytest.fixture
+def guardian(db):
+    return GuardianFactory(username="ouder@example.nl")
+
+
+@pytest.fixture
+def other_school(db):
+    return SchoolFactory(brin="98YY", name="CBS Het Anker")
+
+
+@pytest.fixture
+def outsider(other_school):
+    group = GroupFactory(school=other_school, name="Groep 6", year_level=6)
+    return TeacherFactory(school=other_school, groups=[group], user__username="meester")

@@ -1,0 +1,80 @@
+from django.core.management import call_command
+
+from accounts.models import User
+from homelogin.models import GuardianLink, HomeLoginCode
+from pupils.models import Pupil
+from schools.models import Group, School, Teacher
+from software.models import Licence, Publisher, Software
+
+COUNTED = [School, Group, Teacher, User, Pupil, GuardianLink, Publisher, Software, Licence]
+
+
+def counts():
+    return {model.__name__: model.objects.count() for model in COUNTED} | {
+        "current codes": HomeLoginCode.objects.current().count()
+    }
+
+
+def seed():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+
+
+def test_it_builds_the_demo_world(db):
+    seed()
+    regenboog = School.objects.get(brin="99XX", vestiging="00", name="OBS De Regenboog")
+    School.objects.get(brin="98YY", vestiging="00", name="CBS Het Anker")
+    groep5a = regenboog.groups.get(name="Groep 5a")
+    groep3 = regenboog.groups.get(name="Groep 3")
+    assert groep5a.pupils.filter(secret_kind="pin").count() >= 25
+    assert groep3.pupils.filter(secret_kind="picture").count() >= 20
+
+    emma = groep5a.pupils.get(first_name="Emma", last_name="Vries")
+    assert emma.check_secret("1357") and emma.home_login_enabled
+    daan = groep3.pupils.get(first_name="Daan", last_name="Vries")
+    assert daan.check_secret(["hond", "appel", "fiets"]) and daan.home_login_enabled
+
+    names = list(groep5a.pupils.values_list("first_name", flat=True))
+    assert len(names) > len(set(names)), "two pupils should share a first name"
+
+    teacher = User.objects.get(username="leerkracht")
+    assert teacher.check_password("basispoort-demo")
+    assert set(teacher.teacher.groups.values_list("name", flat=True)) == {"Groep 3", "Groep 5a"}
+    assert User.objects.get(username="beheerder").is_staff
+
+    guardian = User.objects.get(username="ouder@example.nl", kind=User.Kind.GUARDIAN)
+    assert guardian.check_password("ouder-demo-2026")
+    assert {link.pupil for link in guardian.guardian_links.all()} == {emma, daan}
+
+    assert Software.objects.count() >= 6 and Publisher.objects.count() >= 3
+    licences = Licence.objects.filter(school=regenboog)
+    assert licences.filter(home_use=True).exists() and licences.filter(home_use=False).exists()
+    assert list(licences.filter(all_groups=False).values_list("groups__name", flat=True)) == [
+        "Groep 3"
+    ]
+
+
+def test_it_is_idempotent(db):
+    seed()
+    first = counts()
+    seed()
+    assert counts() == first
+
+
+def test_it_prints_a_working_home_login_code_for_emma(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    code = out.split("home login code ")[1].split()[0]
+    selector, verifier = HomeLoginCode.split(code)
+    row = HomeLoginCode.objects.current().get(selector=selector)
+    assert row.pupil.first_name == "Emma"
+    assert row.check_verifier(verifier)
+
+
+def test_rerun_restores_a_changed_demo_pin(db):
+    seed()
+    emma = Pupil.objects.get(external_id="demo-5a-01")
+    emma.set_pin("0000")
+    emma.save()
+    seed()
+    emma.refresh_from_db()
+    assert emma.check_secret("1357")
