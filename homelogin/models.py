@@ -44,6 +44,13 @@ class GuardianLink(models.Model):
     def __str__(self):
         return f"{self.guardian} → {self.pupil}"
 
+    def save(self, *args, **kwargs):
+        if self.slot is None:
+            free = [s for s in (1, 2) if s not in self._taken_slots()]
+            # No free slot: slot 3 is refused by the database's check constraint.
+            self.slot = free[0] if free else MAX_GUARDIANS_PER_PUPIL + 1
+        super().save(*args, **kwargs)
+
     def _taken_slots(self):
         return set(
             GuardianLink.objects.filter(pupil_id=self.pupil_id)
@@ -57,13 +64,6 @@ class GuardianLink(models.Model):
                 _("Een leerling heeft al twee e-mailadressen van ouders/verzorgers. "
                   "Verwijder er eerst een.")
             )
-
-    def save(self, *args, **kwargs):
-        if self.slot is None:
-            free = [s for s in (1, 2) if s not in self._taken_slots()]
-            # No free slot: slot 3 is refused by the database's check constraint.
-            self.slot = free[0] if free else MAX_GUARDIANS_PER_PUPIL + 1
-        super().save(*args, **kwargs)
 
 
 class HomeLoginCodeQuerySet(models.QuerySet):
@@ -178,3 +178,6 @@ class DeviceGrantPupil(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grant", "pupil"], name="device_grant_pupil_unique"),
         ]
+
+    def __str__(self):
+        return f"{self.pupil} @ {self.grant}"

@@ -58,3 +58,13 @@ def other_school(db):
 def outsider(other_school):
     group = GroupFactory(school=other_school, name="Groep 6", year_level=6)
     return TeacherFactory(school=other_school, groups=[group], user__username="meester")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rate limits and cached sessions live in the cache; no test may see another's.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
