@@ -37,6 +37,7 @@ def run(args, env):
     clean = {k: v for k, v in os.environ.items() if k not in (
         "SECRET_KEY", "SECRET_HASH_KEYS", "DJANGO_DEBUG", "DJANGO_SECURE", "ALLOWED_HOSTS",
         "DATABASE_URL", "CACHE_URL", "EMAIL_URL", "EMAIL_FILE_PATH", "SITE_URL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; check --deploy warns about it
     )}
     clean["DJANGO_SETTINGS_MODULE"] = "basispoort.settings"
     return subprocess.run(
