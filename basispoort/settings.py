@@ -136,6 +136,7 @@ AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses locked-out credentials before any check runs.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "pupils.backends.PupilSecretBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -149,6 +150,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/leerkracht/inloggen/"
+LOGIN_REDIRECT_URL = "/leerkracht/"
+# Secrets shown once after saving must not travel in a cookie: messages live in the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# A classroom device (school tablet) shows one group's name tiles until a teacher disconnects it
+# or this many seconds pass (default: one school year).
+CLASSROOM_COOKIE_AGE = env.int("CLASSROOM_COOKIE_AGE", default=365 * 24 * 3600)
 
 # Lockout (django-axes): 10 failures lock for an hour; a success resets the count; a failure
 # during a lock does not stretch it (otherwise anyone could keep a pupil locked out forever).
@@ -157,6 +165,10 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_CALLABLE = "basispoort.lockout.lockout_response"
+# Never store a secret in django-axes' attempt log (it keeps the POST data of failures).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "pin", "pictures", "code",
+                             "new_password1", "new_password2"]
 # Locks are per account, not per IP: a whole school shares one IP address, and ten typos across a
 # class must not lock every pupil out. Guessing across accounts is throttled separately.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

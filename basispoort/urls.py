@@ -10,4 +10,6 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
+    path("leerkracht/", include("schools.urls")),
+    path("", include("pupils.urls")),
 ]

@@ -1,4 +1,5 @@
 import re
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,6 +11,14 @@ from basispoort.hashing import check_secret_hash, make_secret_hash
 from .pictures import PICTURE_CHOICES, grid_for
 
 PIN_RE = re.compile(r"^[0-9]{4}$")
+# Generated PINs skip the ones anybody would guess first.
+WEAK_PINS = {f"{d}" * 4 for d in "0123456789"} | {"1234", "4321", "0123", "9876", "1212", "6969"}
+
+
+def generate_pin():
+    while (pin := f"{secrets.randbelow(10000):04d}") in WEAK_PINS:
+        pass
+    return pin
 
 
 class PupilQuerySet(models.QuerySet):
@@ -82,6 +91,12 @@ class Pupil(models.Model):
     def can_log_in_at_home(self):
         return self.active and self.home_login_enabled and self.school.active
 
+    def lockout_key(self, gate):
+        """The name django-axes counts this pupil's failures under. School and home are separate
+        accounts: ten wrong tries at home must not lock the pupil out of class next morning.
+        At school it is the username, so axes resets it by itself after a successful login."""
+        return self.user.username if gate == "school" else f"{self.user.username}@thuis"
+
     # Secrets. The PIN or picture sequence is never stored, only its keyed hash.
 
     def set_pin(self, pin):
@@ -102,6 +117,20 @@ class Pupil(models.Model):
             )
         self.secret_kind = self.SecretKind.PICTURE
         self.secret_hash = make_secret_hash("-".join(pictures), purpose="picture")
+
+    def picture_password_taken(self, pictures):
+        """True when another pupil of this group already has this picture sequence."""
+        others = Pupil.objects.filter(group_id=self.group_id, secret_kind=self.SecretKind.PICTURE)
+        return any(p.check_secret(list(pictures)) for p in others.exclude(pk=self.pk))
+
+    def generate_picture_password(self):
+        """Set and return a random picture sequence that no other pupil of the group has."""
+        grid = grid_for(self.school)
+        while True:
+            pictures = [secrets.choice(grid) for _ in range(self.school.picture_password_length)]
+            if len(set(pictures)) == len(pictures) and not self.picture_password_taken(pictures):
+                self.set_picture_password(pictures)
+                return pictures
 
     def check_secret(self, value):
         """True when ``value`` (a PIN string, or a list of picture slugs) is this pupil's secret."""

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,14 @@ class Software(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def icon_url(self):
+        # A mistyped icon path must not break the overview (the manifest storage raises).
+        try:
+            return static(self.icon or "img/software/default.svg")
+        except ValueError:
+            return static("img/software/default.svg")
 
 
 class LicenceQuerySet(models.QuerySet):

@@ -1,0 +1,20 @@
+from accounts.models import User
+
+
+class PupilSecretBackend:
+    """Checks a pupil's PIN or picture password: ``authenticate(request, username=<lockout key>,
+    pupil=pupil, secret="1357" or ["hond", ...], gate="school"|"home")``.
+
+    Going through ``authenticate()`` is what lets django-axes count every failure (keyed on
+    ``username``) and refuse a locked pupil before the secret is checked.
+    """
+
+    def authenticate(self, request, pupil=None, secret=None, **credentials):
+        if pupil is None or secret is None:
+            return None
+        if pupil.active and pupil.user.is_active and pupil.check_secret(secret):
+            return pupil.user
+        return None
+
+    def get_user(self, user_id):
+        return User.objects.filter(pk=user_id, kind=User.Kind.PUPIL, is_active=True).first()

@@ -1,0 +1,183 @@
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from schools.decorators import teacher_required
+from schools.models import Teacher
+from software.models import Software
+
+from .forms import PictureForm, PinForm
+from .models import Pupil
+from .pictures import PICTURES, grid_for
+
+CLASSROOM_COOKIE = "bp_klas"
+CLASSROOM_SALT = "pupils.classroom"
+SESSION_GATE = "pupil_gate"  # "school" or "home": which software the overview may show
+
+
+# Classroom device: a signed cookie "<group id>:<teacher id>". It stays valid while that teacher
+# may still see that group, so taking a teacher off a group also switches off their devices.
+
+
+def _classroom_group(request):
+    value = request.get_signed_cookie(
+        CLASSROOM_COOKIE, default="", salt=CLASSROOM_SALT, max_age=settings.CLASSROOM_COOKIE_AGE
+    )
+    group_id, _, teacher_id = value.partition(":")
+    if not (group_id.isdigit() and teacher_id.isdigit()):
+        return None
+    teacher = Teacher.objects.filter(pk=teacher_id, user__is_active=True).first()
+    if teacher is None:
+        return None
+    return (
+        teacher.visible_groups().select_related("school")
+        .filter(pk=group_id, school__active=True).first()
+    )
+
+
+@never_cache
+def classroom(request):
+    """/klas/: the group's name tiles on a classroom device; the set-up page for a teacher."""
+    group = _classroom_group(request)
+    teacher = getattr(request.user, "teacher", None) if request.user.is_authenticated else None
+    if teacher:
+        return render(request, "pupils/classroom_setup.html", {
+            "groups": teacher.visible_groups(), "connected_group": group,
+        })
+    if group is None:
+        return render(request, "pupils/classroom_not_connected.html")
+    tiles = [
+        (pupil, reverse("pupils:classroom_pupil", args=[pupil.pk]))
+        for pupil in Pupil.objects.for_group(group)
+    ]
+    return render(request, "pupils/tile_picker.html", {
+        "tiles": tile_labels(tiles), "heading": group.name, "group": group, "gate": "school",
+    })
+
+
+@require_POST
+@teacher_required
+def classroom_connect(request):
+    group = get_object_or_404(request.teacher.visible_groups(), pk=request.POST.get("group"))
+    teacher_id = request.teacher.pk
+    # The teacher's own session ends here: from now on the device shows the tiles to anyone.
+    logout(request)
+    response = redirect("pupils:classroom")
+    response.set_signed_cookie(
+        CLASSROOM_COOKIE, f"{group.pk}:{teacher_id}", salt=CLASSROOM_SALT,
+        max_age=settings.CLASSROOM_COOKIE_AGE, httponly=True, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+@require_POST
+@teacher_required
+def classroom_disconnect(request):
+    response = redirect("pupils:classroom")
+    response.delete_cookie(CLASSROOM_COOKIE, samesite="Lax")
+    return response
+
+
+@never_cache
+def classroom_pupil(request, pk):
+    group = _classroom_group(request)
+    if group is None:
+        return redirect("pupils:classroom")
+    pupil = get_object_or_404(
+        Pupil.objects.active().select_related("school", "group", "user"), pk=pk, group=group
+    )
+    return pupil_login(request, pupil, gate="school", back_url=reverse("pupils:classroom"))
+
+
+def tile_labels(tiles):
+    """[(pupil, url)] → [(pupil, label, url)]: the first name, plus the last-name initial when
+    two pupils in the list share a first name."""
+    counts = {}
+    for pupil, _url in tiles:
+        counts[pupil.first_name] = counts.get(pupil.first_name, 0) + 1
+    return [
+        (pupil, f"{pupil.first_name} {pupil.last_name[:1]}." if counts[pupil.first_name] > 1
+         else pupil.first_name, url)
+        for pupil, url in tiles
+    ]
+
+
+def pupil_login(request, pupil, *, gate, back_url):
+    """The PIN pad or picture grid for ``pupil``, at school or at home (``gate``).
+
+    Every check goes through authenticate(), so django-axes counts failures per pupil and gate
+    and refuses a locked pupil before the secret is looked at.
+    """
+    lockout_key = pupil.lockout_key(gate)
+    pictures = pupil.secret_kind == Pupil.SecretKind.PICTURE
+    context = {"pupil": pupil, "gate": gate, "back_url": back_url, "error": None}
+    status = 200
+
+    if request.method == "POST":
+        form = PictureForm(request.POST, school=pupil.school) if pictures else PinForm(request.POST)
+        if pictures and form.is_valid() and not form.complete:
+            pass  # without JavaScript: ask for the next picture
+        elif form.is_valid():
+            secret = form.cleaned_data["pictures" if pictures else "pin"]
+            user = authenticate(request, username=lockout_key, pupil=pupil, secret=secret, gate=gate)
+            if user is not None:
+                login(request, user, backend="pupils.backends.PupilSecretBackend")
+                request.session[SESSION_GATE] = gate
+                return redirect("pupils:overview")
+            context["error"] = "locked" if getattr(request, "axes_locked_out", False) else "wrong"
+            status = 429 if context["error"] == "locked" else 403
+            form = PictureForm(school=pupil.school) if pictures else PinForm()
+        else:
+            context["error"], status = "invalid", 400
+    else:
+        form = PictureForm(school=pupil.school) if pictures else PinForm()
+        if not AxesProxyHandler.is_allowed(request, {"username": lockout_key}):
+            context["error"], status = "locked", 429
+
+    if pictures:
+        picked = form.cleaned_data.get("pictures", []) if form.is_bound and form.is_valid() else []
+        context.update({
+            "grid": [(slug, PICTURES[slug]) for slug in grid_for(pupil.school)],
+            "picked": picked,
+            "length": pupil.school.picture_password_length,
+            "steps": range(1, pupil.school.picture_password_length + 1),
+        })
+    context["form"] = form
+    return render(request, "pupils/secret.html", context, status=status)
+
+
+def _logged_in_pupil(request):
+    if not request.user.is_authenticated or request.user.kind != User.Kind.PUPIL:
+        return None
+    return (
+        Pupil.objects.active().select_related("school", "group").filter(user=request.user).first()
+    )
+
+
+@never_cache
+def overview(request):
+    """The software overview after a pupil logged in: school licences at school, home-use
+    licences only at home."""
+    pupil = _logged_in_pupil(request)
+    if pupil is None:
+        return redirect("home")
+    at_home = request.session.get(SESSION_GATE) != "school"
+    return render(request, "pupils/overview.html", {
+        "pupil": pupil,
+        "software": Software.objects.licensed_for(pupil, at_home=at_home).select_related("publisher"),
+        "at_home": at_home,
+    })
+
+
+@require_POST
+def pupil_logout(request):
+    """"Uitloggen": the pupil's session ends. At school the device goes back to the tiles."""
+    at_school = request.session.get(SESSION_GATE) == "school"
+    logout(request)
+    return redirect("pupils:classroom" if at_school else "home")
