@@ -16,7 +16,7 @@ from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import issue_home_code
 from pupils.models import Pupil
-from pupils.pictures import grid_for
+from pupils.pictures import PICTURES, grid_for
 from schools.models import Group, School, Teacher
 from software.models import Licence, Publisher, Software
 
@@ -46,6 +46,7 @@ GROUP_ANKER = [
     ("Sofie", "van", "Dijk"), ("Mohamed", "", "Amrani"), ("Femke", "", "Timmermans"),
     ("Bas", "", "Kramer"),
 ]
+TILE_PICTURES = list(PICTURES)
 EMMA_PIN = "1357"
 DAAN_PICTURES = ["hond", "appel", "fiets"]
 
@@ -190,7 +191,7 @@ class Command(BaseCommand):
             defaults={"user": user, "group": group, "first_name": first_name,
                       "last_name_prefix": prefix, "last_name": last_name, "active": True,
                       "home_login_enabled": False,
-                      "tile_picture": grid_for(school)[len(first_name + last_name) % 12]},
+                      "tile_picture": TILE_PICTURES[sum(map(ord, external_id)) % len(TILE_PICTURES)]},
         )
         if pin:
             pupil.set_pin(pin)

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.utils import translation
+
+
+class DutchFirstLocaleMiddleware:
+    """Dutch unless the visitor chose another language with the switcher (the language cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language, and a school tablet
+    set up in English would then greet six-year-olds in English.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response
