@@ -1,6 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import TemplateView
+
+from .converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "Basispoort beheer"
 admin.site.site_title = "Basispoort beheer"

@@ -11,7 +11,6 @@ class PinForm(forms.Form):
     # child's PIN as the parent's password. CSS masks the digits on screen.
     pin = forms.CharField(
         label=_("Je wachtwoord (4 cijfers)"),
-        max_length=4,
         error_messages={"required": _("Typ je 4 cijfers.")},
         widget=forms.TextInput(attrs={
             "autocomplete": "off", "inputmode": "numeric", "pattern": "[0-9]{4}",
@@ -56,7 +55,7 @@ class SetPinForm(forms.Form):
     """Teacher sets a pupil's PIN: typed, or generated when left empty."""
 
     pin = forms.CharField(
-        label=_("Nieuwe PIN"), required=False, max_length=4,
+        label=_("Nieuwe PIN"), required=False,
         help_text=_("4 cijfers. Laat leeg om er een te laten maken."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric",
                                       "pattern": "[0-9]{4}", "maxlength": "4"}),

@@ -1,6 +1,7 @@
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -63,7 +64,10 @@ def classroom(request):
 @require_POST
 @teacher_required
 def classroom_connect(request):
-    group = get_object_or_404(request.teacher.visible_groups(), pk=request.POST.get("group"))
+    group_id = request.POST.get("group", "")
+    if not group_id.isdigit():
+        raise Http404
+    group = get_object_or_404(request.teacher.visible_groups(), pk=group_id)
     teacher_id = request.teacher.pk
     # The teacher's own session ends here: from now on the device shows the tiles to anyone.
     logout(request)
