@@ -30,3 +30,8 @@ def test_compiled_catalogue_matches_the_po_file():
         catalogue = gettext.GNUTranslations(mo)
     stale = [msgid for msgid, msgstr in po_entries().items() if catalogue.gettext(msgid) != msgstr]
     assert stale == []
+
+
+def test_plural_strings_are_translated_too():
+    po = (LOCALE / "django.po").read_text()
+    assert re.findall(r'^msgstr\[\d\] ""\n(?!")', po, re.MULTILINE) == []
