@@ -15,5 +15,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
     path("leerkracht/", include("schools.urls")),
+    path("thuis/", include("homelogin.urls")),
     path("", include("pupils.urls")),
 ]

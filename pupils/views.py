@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -19,6 +20,7 @@ from .pictures import PICTURES, grid_for
 CLASSROOM_COOKIE = "bp_klas"
 CLASSROOM_SALT = "pupils.classroom"
 SESSION_GATE = "pupil_gate"  # "school" or "home": which software the overview may show
+SESSION_RETURN = "pupil_return"  # where "Uitloggen" leads: the tiles this pupil came from
 
 
 # Classroom device: a signed cookie "<group id>:<teacher id>". It stays valid while that teacher
@@ -96,7 +98,7 @@ def classroom_pupil(request, pk):
     pupil = get_object_or_404(
         Pupil.objects.active().select_related("school", "group", "user"), pk=pk, group=group
     )
-    return pupil_login(request, pupil, gate="school", back_url=reverse("pupils:classroom"))
+    return pupil_login(request, pupil, gate="school", tiles_url=reverse("pupils:classroom"))
 
 
 def tile_labels(tiles):
@@ -112,15 +114,19 @@ def tile_labels(tiles):
     ]
 
 
-def pupil_login(request, pupil, *, gate, back_url):
-    """The PIN pad or picture grid for ``pupil``, at school or at home (``gate``).
+def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None):
+    """The PIN pad or picture grid for ``pupil``, at school or at home (``gate``); every gate's
+    last step. ``tiles_url`` is the "Terug" link; "Uitloggen" later leads to ``logout_url``
+    (default: the tiles again).
 
     Every check goes through authenticate(), so django-axes counts failures per pupil and gate
-    and refuses a locked pupil before the secret is looked at.
+    and refuses a locked pupil before the secret is looked at. A success logs the pupil in as
+    their own User with a new session key: whoever was logged in on this browser before (a
+    parent) is logged out.
     """
     lockout_key = pupil.lockout_key(gate)
     pictures = pupil.secret_kind == Pupil.SecretKind.PICTURE
-    context = {"pupil": pupil, "gate": gate, "back_url": back_url, "error": None}
+    context = {"pupil": pupil, "gate": gate, "back_url": tiles_url, "error": None}
     status = 200
 
     if request.method == "POST":
@@ -133,6 +139,7 @@ def pupil_login(request, pupil, *, gate, back_url):
             if user is not None:
                 login(request, user, backend="pupils.backends.PupilSecretBackend")
                 request.session[SESSION_GATE] = gate
+                request.session[SESSION_RETURN] = logout_url or tiles_url
                 return redirect("pupils:overview")
             context["error"] = "locked" if getattr(request, "axes_locked_out", False) else "wrong"
             status = 429 if context["error"] == "locked" else 403
@@ -181,7 +188,10 @@ def overview(request):
 
 @require_POST
 def pupil_logout(request):
-    """"Uitloggen": the pupil's session ends. At school the device goes back to the tiles."""
-    at_school = request.session.get(SESSION_GATE) == "school"
+    """"Uitloggen": the pupil's session ends, and the browser goes back to where the pupil came
+    from: the classroom tiles, the home device's tiles, or the parents' login."""
+    return_url = request.session.get(SESSION_RETURN)
     logout(request)
-    return redirect("pupils:classroom" if at_school else "home")
+    if not (return_url and url_has_allowed_host_and_scheme(return_url, allowed_hosts=None)):
+        return_url = reverse("home")
+    return redirect(return_url)
