@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
-from django.views.generic import TemplateView
+
+from homelogin import views as homelogin_views
 
 from .converters import IdConverter
 
@@ -11,7 +12,7 @@ admin.site.site_title = "Basispoort beheer"
 admin.site.index_title = "Schoolgegevens"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", homelogin_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
     path("leerkracht/", include("schools.urls")),

@@ -136,6 +136,14 @@ class HomeLoginCode(models.Model):
         return check_secret_hash(verifier, self.verifier_hash, purpose="home-code")
 
 
+class DeviceGrantQuerySet(models.QuerySet):
+    def for_token(self, token):
+        """The live grant whose cookie token this is, or None."""
+        if not token:
+            return None
+        return self.filter(token_hash=DeviceGrant.hash_token(token), revoked_at__isnull=True).first()
+
+
 class DeviceGrant(models.Model):
     """The server-side half of a home device cookie: which pupils this device may show.
 
@@ -151,6 +159,8 @@ class DeviceGrant(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = DeviceGrantQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("thuisapparaat")
         verbose_name_plural = _("thuisapparaten")
@@ -164,6 +174,17 @@ class DeviceGrant(models.Model):
     @staticmethod
     def hash_token(token):
         return make_secret_hash(token, purpose="device", salt="")
+
+    def visible_pupils(self):
+        """The pupils whose tiles this device shows: their code is still the current one, and
+        they may log in at home (active, home login on, school active)."""
+        from pupils.models import Pupil
+
+        current = self.entries.filter(code__revoked_at__isnull=True).values("pupil_id")
+        return (
+            Pupil.objects.active().filter(home_login_enabled=True, pk__in=current)
+            .select_related("school").order_by("first_name", "last_name", "pk")
+        )
 
 
 class DeviceGrantPupil(models.Model):

@@ -1,7 +1,9 @@
+import secrets
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import DeviceGrantPupil, HomeLoginCode
+from .models import DeviceGrant, DeviceGrantPupil, HomeLoginCode
 
 
 def issue_home_code(*, pupil, by=None):
@@ -28,3 +30,18 @@ def issue_home_code(*, pupil, by=None):
         else:
             raise RuntimeError("no free home login code selector found")
     return HomeLoginCode.format(code.selector, verifier)
+
+
+def remember_on_device(*, token, code):
+    """Let the device holding ``token`` show ``code``'s pupil from now on. A device without a
+    live grant gets a new one. Returns the token for the cookie (new or unchanged); only its
+    hash is stored."""
+    with transaction.atomic():
+        grant = DeviceGrant.objects.for_token(token)
+        if grant is None:
+            token = secrets.token_urlsafe(32)
+            grant = DeviceGrant.objects.create(token_hash=DeviceGrant.hash_token(token))
+        DeviceGrantPupil.objects.update_or_create(
+            grant=grant, pupil=code.pupil, defaults={"code": code}
+        )
+    return token

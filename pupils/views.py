@@ -1,6 +1,8 @@
 from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -135,9 +137,15 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None):
             pass  # without JavaScript: ask for the next picture
         elif form.is_valid():
             secret = form.cleaned_data["pictures" if pictures else "pin"]
-            user = authenticate(request, username=lockout_key, pupil=pupil, secret=secret, gate=gate)
+            with transaction.atomic():
+                Pupil.objects.lock_for_attempt(pupil.pk)
+                user = authenticate(request, username=lockout_key, pupil=pupil, secret=secret, gate=gate)
             if user is not None:
                 login(request, user, backend="pupils.backends.PupilSecretBackend")
+                if gate != "school":
+                    # django-axes resets only the username's count on login; the home account's
+                    # count has its own key.
+                    axes_reset(username=lockout_key)
                 request.session[SESSION_GATE] = gate
                 request.session[SESSION_RETURN] = logout_url or tiles_url
                 return redirect("pupils:overview")

@@ -10,4 +10,9 @@ urlpatterns = [
     path("groep/<id:pk>/", views.group_detail, name="group"),
     path("leerling/<id:pk>/", views.pupil_detail, name="pupil"),
     path("leerling/<id:pk>/wachtwoord/", views.pupil_set_secret, name="pupil_set_secret"),
+    path("leerling/<id:pk>/thuis/", views.pupil_home_login, name="pupil_home_login"),
+    path("leerling/<id:pk>/ontgrendelen/", views.pupil_unlock, name="pupil_unlock"),
+    path("leerling/<id:pk>/code/", views.pupil_code, name="pupil_code"),
+    path("leerling/<id:pk>/code/mailen/", views.pupil_code_mail, name="pupil_code_mail"),
+    path("groep/<id:pk>/codes/", views.group_codes, name="group_codes"),
 ]

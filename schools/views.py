@@ -1,11 +1,21 @@
+from django.conf import settings
+from django.db import transaction
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from pupils.forms import SetPicturesForm, SetPinForm
 from pupils.models import Pupil
 from pupils.pictures import PICTURES
+
+from homelogin.cards import code_qr_data_uri, send_home_code_mail
+from homelogin.lockout import locks_for, unlock
+from homelogin.services import issue_home_code
 
 from .decorators import teacher_required
 from .forms import TeacherLoginForm
@@ -49,8 +59,12 @@ def my_groups(request):
 @teacher_required
 def group_detail(request, pk):
     group = _get_group_for_teacher(request, pk)
+    pupils = list(Pupil.objects.for_group(group).with_home_code_info())
+    locks = locks_for(pupils)
     return render(request, "schools/group.html", {
-        "group": group, "pupils": Pupil.objects.for_group(group),
+        "group": group,
+        "rows": [(pupil, locks[pupil.pk]) for pupil in pupils],
+        "locked": [(pupil, locks[pupil.pk]) for pupil in pupils if any(locks[pupil.pk].values())],
     })
 
 
@@ -62,6 +76,8 @@ def pupil_detail(request, pk):
         "pupil": pupil,
         "pin_form": SetPinForm(pupil=pupil),
         "pictures_form": SetPicturesForm(pupil=pupil),
+        "locks": locks_for([pupil])[pupil.pk],
+        "home_code": Pupil.objects.filter(pk=pupil.pk).with_home_code_info().get(),
     })
 
 
@@ -87,3 +103,95 @@ def pupil_set_secret(request, pk):
         "pin": secret if kind == "pin" else None,
         "pictures": [(slug, PICTURES[slug]) for slug in secret] if kind == "picture" else None,
     })
+
+
+# Home login chores: switch it on or off, print or mail codes, unlock.
+
+
+def _back(request, default):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@require_POST
+@teacher_required
+def pupil_home_login(request, pk):
+    pupil = _get_pupil_for_teacher(request, pk)
+    pupil.home_login_enabled = request.POST.get("enabled") == "1"
+    pupil.save(update_fields=["home_login_enabled"])
+    if pupil.home_login_enabled:
+        messages.success(request, _("Thuis inloggen staat aan voor %(name)s.") % {"name": pupil.first_name})
+    else:
+        messages.success(request, _("Thuis inloggen staat uit voor %(name)s.") % {"name": pupil.first_name})
+    return _back(request, reverse("schools:pupil", args=[pupil.pk]))
+
+
+@require_POST
+@teacher_required
+def pupil_unlock(request, pk):
+    pupil = _get_pupil_for_teacher(request, pk)
+    unlock(pupil)
+    messages.success(request, _("%(name)s kan weer inloggen.") % {"name": pupil.first_name})
+    return _back(request, reverse("schools:pupil", args=[pupil.pk]))
+
+
+@never_cache
+@teacher_required
+def group_codes(request, pk):
+    """"Thuis login codes afdrukken" for a group: a confirmation first, because printing makes
+    new codes and the old ones (and the devices that entered them) stop working."""
+    group = _get_group_for_teacher(request, pk)
+    pupils = list(Pupil.objects.for_group(group))
+    enabled = [p for p in pupils if p.home_login_enabled]
+    if request.method == "POST":
+        return _print_cards(request, enabled, title=group.name)
+    return render(request, "schools/codes_confirm.html", {
+        "subject": group.name, "count": len(enabled), "without": len(pupils) - len(enabled),
+        "back_url": reverse("schools:group", args=[group.pk]),
+    })
+
+
+@never_cache
+@teacher_required
+def pupil_code(request, pk):
+    pupil = _get_pupil_for_teacher(request, pk)
+    if request.method == "POST" and pupil.home_login_enabled:
+        return _print_cards(request, [pupil], title=pupil.full_name)
+    return render(request, "schools/codes_confirm.html", {
+        "subject": pupil.full_name, "count": int(pupil.home_login_enabled),
+        "without": int(not pupil.home_login_enabled),
+        "back_url": reverse("schools:pupil", args=[pupil.pk]),
+    }, status=200 if request.method == "GET" else 400)
+
+
+@transaction.atomic
+def _print_cards(request, pupils, *, title):
+    cards = [
+        {"pupil": pupil, "code": code, "qr": code_qr_data_uri(code)}
+        for pupil in pupils
+        for code in [issue_home_code(pupil=pupil, by=request.user)]
+    ]
+    return render(request, "schools/code_cards.html", {
+        "title": title, "sheets": [cards[i:i + 8] for i in range(0, len(cards), 8)],
+        "site": settings.SITE_URL,
+    })
+
+
+@require_POST
+@teacher_required
+def pupil_code_mail(request, pk):
+    """Mail a new code to the pupil's parents (their linked e-mail addresses)."""
+    pupil = _get_pupil_for_teacher(request, pk)
+    addresses = [link.guardian.email for link in pupil.guardian_links.select_related("guardian")
+                 if link.guardian.email]
+    if not pupil.home_login_enabled or not addresses:
+        messages.error(request, _("Zet eerst thuis inloggen aan en vul een e-mailadres van een "
+                                  "ouder/verzorger in."))
+        return redirect("schools:pupil", pk=pupil.pk)
+    send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
+                        to=addresses)
+    messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
+                                "werkt niet meer.") % {"to": ", ".join(addresses)})
+    return redirect("schools:pupil", pk=pupil.pk)

@@ -1,5 +1,5 @@
 import pytest
-from django.core import signing
+from django.http import HttpResponse
 
 from pupils.views import CLASSROOM_COOKIE, CLASSROOM_SALT
 from tests.factories import GroupFactory, PupilFactory, TeacherFactory
@@ -10,9 +10,11 @@ def connect(client, teacher, group):
     return client.post("/klas/instellen/", {"group": group.pk})
 
 
-def forged_cookie(value, salt=CLASSROOM_SALT, key=None):
-    return signing.get_cookie_signer(salt=CLASSROOM_COOKIE + salt).sign(value) if key is None \
-        else signing.Signer(key=key, salt=CLASSROOM_COOKIE + salt).sign(value)
+def signed_cookie(value):
+    """A classroom cookie value signed exactly as the app signs it (with the site's key)."""
+    response = HttpResponse()
+    response.set_signed_cookie(CLASSROOM_COOKIE, value, salt=CLASSROOM_SALT)
+    return response.cookies[CLASSROOM_COOKIE].value
 
 
 def test_not_connected_device_asks_for_a_teacher(client, db):
@@ -63,9 +65,16 @@ def test_forged_cookie_shows_no_tiles(client, teacher, group, pupil):
     assert client.get(f"/klas/leerling/{pupil.pk}/").status_code == 302
 
 
-def test_cookie_signed_with_another_key_is_refused(client, teacher, group, pupil):
-    client.cookies[CLASSROOM_COOKIE] = forged_cookie(f"{group.pk}:{teacher.pk}", key="guessed")
+def test_cookie_signed_with_another_key_is_refused(client, teacher, group, pupil, settings):
+    site_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "an-attackers-guess-of-the-secret-key-0123456789-abcdefghijkl"
+    forged = signed_cookie(f"{group.pk}:{teacher.pk}")
+    settings.SECRET_KEY = site_key
+    client.cookies[CLASSROOM_COOKIE] = forged
     assert "Emma" not in client.get("/klas/").content.decode()
+    # ...while the same value signed with the site's own key does work:
+    client.cookies[CLASSROOM_COOKIE] = signed_cookie(f"{group.pk}:{teacher.pk}")
+    assert "Emma" in client.get("/klas/").content.decode()
 
 
 def test_cookie_of_a_teacher_who_left_the_group_stops_working(client, teacher, group, pupil):
@@ -78,8 +87,10 @@ def test_cookie_naming_another_teachers_group_is_refused(client, teacher, group,
     # A valid signature, but the teacher named in it does not teach the group named in it.
     other_group = outsider.groups.get()
     PupilFactory(group=other_group, first_name="Vreemde")
-    client.cookies[CLASSROOM_COOKIE] = forged_cookie(f"{other_group.pk}:{teacher.pk}")
+    client.cookies[CLASSROOM_COOKIE] = signed_cookie(f"{other_group.pk}:{teacher.pk}")
     assert "Vreemde" not in client.get("/klas/").content.decode()
+    client.cookies[CLASSROOM_COOKIE] = signed_cookie(f"{other_group.pk}:{outsider.pk}")
+    assert "Vreemde" in client.get("/klas/").content.decode()
 
 
 def test_pupil_of_another_group_is_404_on_this_device(client, teacher, group):

@@ -1,0 +1,18 @@
+class HomeCodeBackend:
+    """Checks the secret half of a home login code: ``authenticate(request, username=<the
+    pupil's home lockout key>, home_code=<HomeLoginCode found by selector>, verifier="2XPA9FHT")``.
+
+    Returns the pupil's User on a match, but nobody is logged in by it: a correct code only
+    lets this device show the pupil's tile. Going through authenticate() is what lets
+    django-axes count wrong verifiers against the pupil's home account.
+    """
+
+    def authenticate(self, request, home_code=None, verifier=None, **credentials):
+        if home_code is None or verifier is None:
+            return None
+        if home_code.revoked_at is None and home_code.check_verifier(verifier):
+            return home_code.pupil.user
+        return None
+
+    def get_user(self, user_id):
+        return None  # never used for sessions

@@ -1,0 +1,28 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import HomeLoginCode
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Thuis login code"),
+        max_length=40,
+        error_messages={"required": _("Typ de code van je kaartje.")},
+        widget=forms.TextInput(attrs={
+            "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+            "autocorrect": "off", "placeholder": "K7QM-2XPA-9FHT", "class": "code-input",
+            "autofocus": True,
+        }),
+    )
+
+    def clean_code(self):
+        # Forgiving: lower case, spaces and missing or extra dashes are all fine.
+        parts = HomeLoginCode.split(self.cleaned_data["code"])
+        if parts is None:
+            raise ValidationError(
+                _("Een thuis login code heeft 12 tekens, zoals K7QM-2XPA-9FHT. Kijk nog eens "
+                  "goed op je kaartje.")
+            )
+        return parts
