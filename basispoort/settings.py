@@ -179,6 +179,15 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
 
+# --- Parents' e-mail accounts (homelogin/guardian_views.py) ---------------------------------
+# A set-password link (the invitation when a teacher enters a parent's e-mail, and every "forgot"
+# mail) is a Django password-reset token: it works for this many seconds (default three days),
+# and only once, because setting the password changes what the token is made from.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+if PASSWORD_RESET_TIMEOUT <= 0:
+    raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT must be a positive number of seconds.")
+# --- end of parents' e-mail accounts -------------------------------------------------------
+
 # Home login device cookie lifetime (seconds); default one school year.
 HOME_LOGIN_COOKIE_AGE = env.int("HOME_LOGIN_COOKIE_AGE", default=365 * 24 * 3600)
 

@@ -1,0 +1,169 @@
+"""The older home gate: a parent logs in with e-mail and password (/thuis/), then their child
+clicks a name tile and types the school PIN or clicks the password pictures."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from pupils.models import Pupil
+from pupils.views import pupil_login, tile_labels
+
+from .guardian_forms import ForgotPasswordForm, GuardianLoginForm, GuardianSetPasswordForm
+from .services import send_password_link
+
+# "Onthoud mijn gebruikersnaam": the cookie holds the e-mail address and nothing else.
+REMEMBER_COOKIE = "bp_ouder"
+REMEMBER_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _is_guardian(user):
+    return user.is_authenticated and user.is_active and user.kind == User.Kind.GUARDIAN
+
+
+def guardian_required(view):
+    """Only a logged-in parent gets in; anyone else goes to the parents' login."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _is_guardian(request.user):
+            return redirect("homelogin:login")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _children(guardian):
+    """The guardian's linked pupils (still at school), alphabetically, in one query."""
+    return (
+        Pupil.objects.active().filter(guardian_links__guardian=guardian)
+        .select_related("school").order_by("first_name", "last_name", "pk")
+    )
+
+
+def _get_child_for_guardian(request, pk):
+    """One of the guardian's own children whose home login is on; anything else is a 404."""
+    return get_object_or_404(
+        Pupil.objects.active().select_related("school", "group", "user").filter(
+            guardian_links__guardian=request.user, home_login_enabled=True
+        ),
+        pk=pk,
+    )
+
+
+@never_cache
+def guardian_login(request):
+    if request.method == "GET" and _is_guardian(request.user):
+        return redirect("homelogin:children")
+    remembered = request.COOKIES.get(REMEMBER_COOKIE, "")
+    form = GuardianLoginForm(
+        request, data=request.POST or None,
+        initial={"username": remembered, "remember": bool(remembered)},
+    )
+    if form.is_valid():
+        login(request, form.get_user())  # a new session key
+        response = redirect("homelogin:children")
+        if form.cleaned_data["remember"]:
+            response.set_cookie(
+                REMEMBER_COOKIE, form.cleaned_data["username"], max_age=REMEMBER_COOKIE_AGE,
+                httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
+            )
+        else:
+            response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+        return response
+    status = 200
+    if request.method == "POST":
+        status = 429 if form.has_error("__all__", "locked") else 400
+    return render(request, "homelogin/guardian_login.html", {
+        "form": form, "autofocus_password": bool(remembered) and not form.is_bound,
+    }, status=status)
+
+
+@never_cache
+def forgot_password(request):
+    """The same answer, on the same page, for every well-formed address: known or not."""
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "homelogin/guardian_forgot.html", {"form": form}, status=400)
+        send_password_link(email=form.cleaned_data["email"])
+        return render(request, "homelogin/guardian_forgot.html", {
+            "form": form, "sent_to": form.cleaned_data["email"],
+        })
+    return render(request, "homelogin/guardian_forgot.html", {"form": form})
+
+
+class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
+    """The link from the invitation or "forgot" mail. Django's view moves the token from the URL
+    into the session before the page shows (so it cannot leak in a Referer header) and checks it
+    again on saving; setting the password makes every earlier link useless. The parent is then
+    logged in at once."""
+
+    form_class = GuardianSetPasswordForm
+    template_name = "homelogin/guardian_set_password.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("homelogin:children")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and _is_guardian_account(user) else None
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            password_rules=password_validators_help_texts(), **kwargs
+        )
+
+    def render_to_response(self, context, **kwargs):
+        if not self.validlink:
+            kwargs["status"] = 400  # used, expired or tampered: a clear page, not a 200
+        return super().render_to_response(context, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def _is_guardian_account(user):
+    return user.is_active and user.kind == User.Kind.GUARDIAN
+
+
+@never_cache
+@guardian_required
+def children(request):
+    """The guardian's children: a tile for each child whose home login is on, a greyed entry
+    for the others."""
+    pupils = list(_children(request.user))
+    return render(request, "homelogin/guardian_children.html", {
+        "heading": _("Wie gaat er werken?"),
+        "gate": "home",
+        "tiles": tile_labels([
+            (p, reverse("homelogin:child", args=[p.pk])) for p in pupils if p.can_log_in_at_home()
+        ]),
+        "switched_off": [p for p in pupils if not p.can_log_in_at_home()],
+    })
+
+
+@never_cache
+@guardian_required
+def child(request, pk):
+    """The child's PIN pad or pictures. A success logs the child in instead of the parent;
+    "Uitloggen" later ends everything and leads back to the parents' login."""
+    pupil = _get_child_for_guardian(request, pk)
+    return pupil_login(
+        request, pupil, gate="home",
+        tiles_url=reverse("homelogin:children"), logout_url=reverse("homelogin:login"),
+    )
+
+
+@require_POST
+def guardian_logout(request):
+    logout(request)
+    return redirect("homelogin:login")

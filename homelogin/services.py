@@ -1,9 +1,27 @@
+import hashlib
+import logging
 import secrets
+import threading
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from .models import DeviceGrant, DeviceGrantPupil, HomeLoginCode
+from accounts.models import User
+from schools.models import School
+
+from .models import DeviceGrant, DeviceGrantPupil, GuardianLink, HomeLoginCode
 
 
 def issue_home_code(*, pupil, by=None):
@@ -45,3 +63,148 @@ def remember_on_device(*, token, code):
             grant=grant, pupil=code.pupil, defaults={"code": code}
         )
     return token
+
+
+# Parents' e-mail accounts: a teacher enters a parent's e-mail, the parent gets a link to set a
+# password ("Gebruikersnaam of wachtwoord vergeten" sends a new one). The link is a Django
+# password-reset token; Django's PasswordResetForm skips accounts without a usable password, and
+# an invited parent has none yet, so the mail is built here on the token generator itself.
+
+logger = logging.getLogger(__name__)
+
+MAIL_THREAD_NAME = "basispoort-mail"
+GUARDIAN_ALREADY_LINKED = _("Dit e-mailadres hoort al bij deze leerling.")
+GUARDIAN_EMAIL_TAKEN = _(
+    "Dit e-mailadres is al de gebruikersnaam van een ander soort account en kan niet als "
+    "e-mailadres van een ouder/verzorger worden gebruikt. Vraag de ouder om een ander adres."
+)
+# At most one "forgot" mail per address per this many seconds: "Verstuur" must not become a way
+# to flood a parent's mailbox (the answer on the page stays the same).
+FORGOT_MAIL_INTERVAL = 60
+
+
+def normalise_email(email):
+    """A parent's e-mail as stored in their username: no surrounding spaces, lower case."""
+    return (email or "").strip().lower()
+
+
+def invite_guardian(*, pupil, email, by):
+    """Link the parent with ``email`` to ``pupil`` and mail them a set-password link.
+
+    One parent has one account for all their children, at any school: an address that is
+    already known gets one more link, not a second account. Returns ``(link, mailed)``; when the
+    mail server fails the link is kept (the parent can ask for a new link on the forgot page).
+    Raises ValidationError when the pupil already has two addresses or has this one.
+    """
+    email = normalise_email(email)
+    with transaction.atomic():
+        guardian, _created = User.objects.get_or_create(
+            username=email,
+            defaults={"email": email, "kind": User.Kind.GUARDIAN, "password": make_password(None)},
+        )
+        if guardian.kind != User.Kind.GUARDIAN:
+            raise ValidationError(GUARDIAN_EMAIL_TAKEN, code="not_guardian")
+        link = GuardianLink(pupil=pupil, guardian=guardian)
+        link.clean()
+        try:
+            with transaction.atomic():
+                link.save()
+        except IntegrityError:
+            # Two teachers saving at the same moment: the database's constraints are the last line.
+            if GuardianLink.objects.filter(pupil=pupil, guardian=guardian).exists():
+                raise ValidationError(GUARDIAN_ALREADY_LINKED, code="already_linked") from None
+            link.slot = None
+            link.clean()  # the model's own message when both slots are now taken
+            raise
+    logger.info("Guardian %s linked to pupil %s by user %s", guardian.pk, pupil.pk, by.pk)
+    mailed = send_set_password_mail(guardian=guardian, school=pupil.school)
+    return link, mailed
+
+
+def remove_guardian_link(*, link, by):
+    """Unlink a parent from one pupil. Their links to other children stay; an account left
+    without any child is deleted (it could not show anything any more)."""
+    with transaction.atomic():
+        guardian = User.objects.select_for_update().get(pk=link.guardian_id)
+        link.delete()
+        if guardian.kind == User.Kind.GUARDIAN and not guardian.guardian_links.exists():
+            guardian.delete()
+    logger.info("Guardian %s unlinked from pupil %s by user %s", link.guardian_id, link.pupil_id, by.pk)
+
+
+def set_password_url(guardian):
+    """The set-password link, on SITE_URL: never on the Host header of the request that asked
+    for it, which anyone can forge."""
+    uidb64 = urlsafe_base64_encode(force_bytes(guardian.pk))
+    token = default_token_generator.make_token(guardian)
+    return settings.SITE_URL + reverse("homelogin:set_password", args=[uidb64, token])
+
+
+def send_set_password_mail(*, guardian, school):
+    """Mail ``guardian`` a link to set a (new) password. Returns False when sending failed."""
+    return _send_quietly(_set_password_message(guardian=guardian, school=school, to=[guardian.email]))
+
+
+def send_password_link(*, email):
+    """"Gebruikersnaam of wachtwoord vergeten": mail a new set-password link when ``email`` is a
+    parent's username, and say nothing either way.
+
+    The response time must not tell whether the address is known, so the same work is done
+    either way: one lookup, one school query, the mail is built (for an unknown address on an
+    unsaved stand-in account, addressed to nobody), and it goes to a background thread. There,
+    a mail without recipients is not sent at all (EmailMessage.send() returns at once). The one
+    slow step whose cost depends on the address, talking to the mail server, never happens
+    while the visitor waits.
+    """
+    email = normalise_email(email)
+    throttle_key = "forgot-mail:" + hashlib.sha256(email.encode()).hexdigest()
+    if not cache.add(throttle_key, True, timeout=FORGOT_MAIL_INTERVAL):
+        return
+    guardian = User.objects.filter(kind=User.Kind.GUARDIAN, is_active=True, username=email).first()
+    school = (
+        School.objects.filter(pupils__guardian_links__guardian_id=guardian.pk if guardian else None)
+        .order_by("name").first()
+    )
+    stand_in = User(username=email, email=email, kind=User.Kind.GUARDIAN, password=make_password(None))
+    message = _set_password_message(
+        guardian=guardian or stand_in, school=school, to=[guardian.email] if guardian else []
+    )
+    threading.Thread(target=_send_quietly, args=[message], name=MAIL_THREAD_NAME).start()
+
+
+def _set_password_message(*, guardian, school, to):
+    timeout = settings.PASSWORD_RESET_TIMEOUT
+    with translation.override(settings.LANGUAGE_CODE):  # parents' mail is Dutch
+        if timeout >= 24 * 3600:
+            days = timeout // (24 * 3600)
+            valid_for = ngettext("%(n)s dag", "%(n)s dagen", days) % {"n": days}
+        else:
+            hours = max(1, round(timeout / 3600))
+            valid_for = ngettext("%(n)s uur", "%(n)s uur", hours) % {"n": hours}
+        context = {
+            "url": set_password_url(guardian),
+            "username": guardian.username,
+            "school": school,
+            "has_password": guardian.has_usable_password(),
+            "valid_for": valid_for,
+            "login_url": settings.SITE_URL + reverse("homelogin:login"),
+            "forgot_url": settings.SITE_URL + reverse("homelogin:forgot"),
+        }
+        message = EmailMultiAlternatives(
+            subject=gettext("Basispoort: maak uw wachtwoord aan voor thuis inloggen"),
+            body=render_to_string("homelogin/email/set_password.txt", context),
+            to=to,
+        )
+        message.attach_alternative(
+            render_to_string("homelogin/email/set_password.html", context), "text/html"
+        )
+    return message
+
+
+def _send_quietly(message):
+    try:
+        message.send()
+    except Exception:
+        logger.exception("A set-password mail could not be sent")
+        return False
+    return True

@@ -59,7 +59,7 @@ def my_groups(request):
 @teacher_required
 def group_detail(request, pk):
     group = _get_group_for_teacher(request, pk)
-    pupils = list(Pupil.objects.for_group(group).with_home_code_info())
+    pupils = list(Pupil.objects.for_group(group).select_related("user").with_home_code_info())
     locks = locks_for(pupils)
     return render(request, "schools/group.html", {
         "group": group,

@@ -1,0 +1,98 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from .services import normalise_email
+
+EMAIL_LABEL = _("Gebruikersnaam (e-mailadres)")
+
+
+class GuardianLoginForm(AuthenticationForm):
+    """The parents' login on /thuis/. The username is the e-mail address the teacher entered;
+    case and surrounding spaces do not matter. AuthenticationForm.clean() calls
+    authenticate(request, username=<normalised e-mail>, password=...), so django-axes counts the
+    failures per address, for known and unknown addresses alike."""
+
+    username = forms.CharField(
+        label=EMAIL_LABEL,
+        error_messages={"required": _("Vul uw e-mailadres in.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autocapitalize": "none",
+                                       "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label=_("Wachtwoord"), strip=False,
+        error_messages={"required": _("Vul uw wachtwoord in.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    remember = forms.BooleanField(label=_("Onthoud mijn gebruikersnaam"), required=False)
+
+    error_messages = {
+        "invalid_login": _("Dit e-mailadres en dit wachtwoord horen niet bij elkaar. Let op de "
+                           "schrijfwijze van uw e-mailadres, of maak via 'Gebruikersnaam of "
+                           "wachtwoord vergeten' een nieuw wachtwoord aan."),
+        "inactive": _("Dit e-mailadres en dit wachtwoord horen niet bij elkaar."),
+        # Said the same way for every address, known or not: the lock is per typed address.
+        "locked": _("Er is te vaak een verkeerd wachtwoord ingevuld voor dit e-mailadres. Inloggen "
+                    "met dit e-mailadres is daarom 1 uur geblokkeerd. Probeer het later opnieuw."),
+    }
+
+    def clean_username(self):
+        return normalise_email(self.cleaned_data["username"])
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.is_locked:
+                raise ValidationError(self.error_messages["locked"], code="locked") from None
+            raise
+
+    def confirm_login_allowed(self, user):
+        # Only parents come in here. A teacher's or pupil's username with its right password gets
+        # the same answer as a wrong password, and counts as a failure like one, so this door
+        # tells nothing about other accounts.
+        if user.kind != User.Kind.GUARDIAN or not user.is_active:
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
+                                   request=self.request)
+            raise self.get_invalid_login_error()
+
+    @property
+    def is_locked(self):
+        return getattr(self.request, "axes_locked_out", False)
+
+
+class ForgotPasswordForm(forms.Form):
+    email = forms.EmailField(
+        label=EMAIL_LABEL,
+        max_length=254,
+        error_messages={
+            "required": _("Vul uw e-mailadres in."),
+            "invalid": _("Dit is geen geldig e-mailadres. Kijk nog eens naar de schrijfwijze."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none",
+                                       "spellcheck": "false", "autofocus": True}),
+    )
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
+
+
+class GuardianSetPasswordForm(SetPasswordForm):
+    """Django's SetPasswordForm (AUTH_PASSWORD_VALIDATORS, whose messages Django ships in Dutch)
+    with our labels. The validators' rules are listed once on the page, not per field."""
+
+    error_messages = {"password_mismatch": _("De twee wachtwoorden zijn niet hetzelfde.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.label, second.label = _("Nieuw wachtwoord"), _("Herhaal het nieuwe wachtwoord")
+        first.help_text = second.help_text = ""
+        first.widget.attrs.update({"aria-describedby": "wachtwoord-eisen", "autofocus": True})
+        first.error_messages["required"] = second.error_messages["required"] = _(
+            "Vul het nieuwe wachtwoord twee keer in."
+        )
