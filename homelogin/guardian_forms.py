@@ -40,6 +40,12 @@ class GuardianLoginForm(AuthenticationForm):
                     "met dit e-mailadres is daarom 1 uur geblokkeerd. Probeer het later opnieuw."),
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # With a remembered username, the cursor starts in the password field.
+        focus = "password" if self.initial.get("username") else "username"
+        self.fields[focus].widget.attrs["autofocus"] = True
+
     def clean_username(self):
         return normalise_email(self.cleaned_data["username"])
 

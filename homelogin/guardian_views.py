@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -79,12 +80,10 @@ def guardian_login(request):
         else:
             response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
         return response
-    status = 200
-    if request.method == "POST":
-        status = 429 if form.has_error("__all__", "locked") else 400
-    return render(request, "homelogin/guardian_login.html", {
-        "form": form, "autofocus_password": bool(remembered) and not form.is_bound,
-    }, status=status)
+    locked = form.has_error(NON_FIELD_ERRORS, "locked")
+    status = (429 if locked else 400) if request.method == "POST" else 200
+    return render(request, "homelogin/guardian_login.html", {"form": form, "locked": locked},
+                  status=status)
 
 
 @never_cache
@@ -115,7 +114,7 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
-        return user if user is not None and _is_guardian_account(user) else None
+        return user if user is not None and _is_guardian(user) else None
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -129,10 +128,6 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
-def _is_guardian_account(user):
-    return user.is_active and user.kind == User.Kind.GUARDIAN
 
 
 @never_cache
