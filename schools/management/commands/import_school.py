@@ -1,0 +1,49 @@
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from schools.importing import ImportFileError, import_school
+from schools.models import School
+
+
+class Command(BaseCommand):
+    help = ("Sync a school's groups, teachers and pupils from an EDEX-XML or CSV file. "
+            "Writes everything in one transaction, or nothing when a row is wrong.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+        parser.add_argument("--school", help="BRIN + vestiging, e.g. 99XX00 (required for CSV files)")
+
+    def handle(self, *args, file, dry_run, school, **options):
+        target = None
+        if school:
+            target = School.objects.filter(brin=school[:4].upper(), vestiging=school[4:] or "00").first()
+            if target is None:
+                raise CommandError(f"No school {school}.")
+        try:
+            with open(file, "rb") as source:
+                data = source.read()
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        with tqdm(total=0, unit=" leerlingen", disable=options["verbosity"] == 0) as bar:
+            def progress(done, total):
+                bar.total = total
+                bar.update(done - bar.n)
+
+            try:
+                report = import_school(data, filename=file, school=target, dry_run=dry_run,
+                                       progress=progress)
+            except ImportFileError as error:
+                raise CommandError(str(error)) from None
+        for line, message in report.errors:
+            self.stderr.write(f"regel {line}: {message}")
+        for title, change in [("nieuw", report.new), ("gewijzigd", report.changed),
+                              ("andere groep", report.moved), ("gedeactiveerd", report.deactivated)]:
+            if change.count and options["verbosity"] > 1:
+                self.stdout.write(f"{title}: {', '.join(change.examples)}")
+        self.stdout.write(report.summary())
+        if report.errors:
+            raise CommandError("Nothing was written: fix the rows above and run again.")
+        self.stdout.write(self.style.SUCCESS(
+            "Dry run: nothing was written." if dry_run else f"Imported into {report.school}."
+        ))
