@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
@@ -19,6 +20,8 @@ class GuardianLoginForm(AuthenticationForm):
 
     username = forms.CharField(
         label=EMAIL_LABEL,
+        # A username holds at most 150 characters; longer input never reaches authenticate().
+        max_length=150,
         error_messages={"required": _("Vul uw e-mailadres in.")},
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autocapitalize": "none",
                                        "spellcheck": "false"}),
@@ -42,8 +45,8 @@ class GuardianLoginForm(AuthenticationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # With a remembered username, the cursor starts in the password field.
-        focus = "password" if self.initial.get("username") else "username"
+        # With a remembered or just typed username, the cursor starts in the password field.
+        focus = "password" if self.data.get("username") or self.initial.get("username") else "username"
         self.fields[focus].widget.attrs["autofocus"] = True
 
     def clean_username(self):
@@ -87,6 +90,9 @@ class ForgotPasswordForm(forms.Form):
         return normalise_email(self.cleaned_data["email"])
 
 
+TOO_SHORT = _("Dit wachtwoord is te kort. Het moet minstens %(min_length)d tekens bevatten.")
+
+
 class GuardianSetPasswordForm(SetPasswordForm):
     """Django's SetPasswordForm (AUTH_PASSWORD_VALIDATORS, whose messages Django ships in Dutch)
     with our labels. The validators' rules are listed once on the page, not per field."""
@@ -102,3 +108,17 @@ class GuardianSetPasswordForm(SetPasswordForm):
         first.error_messages["required"] = second.error_messages["required"] = _(
             "Vul het nieuwe wachtwoord twee keer in."
         )
+
+    def validate_password_for_user(self, user, password_field_name="password2"):  # noqa: S107 (a name)
+        # AUTH_PASSWORD_VALIDATORS as Django runs them; Django's Dutch catalogue lacks the
+        # current wording of "too short", so that one message is given here.
+        password = self.cleaned_data.get(password_field_name)
+        if password:
+            try:
+                password_validation.validate_password(password, user)
+            except ValidationError as error:
+                self.add_error(password_field_name, [
+                    ValidationError(TOO_SHORT, code=e.code, params=e.params)
+                    if e.code == "password_too_short" else e
+                    for e in error.error_list
+                ])

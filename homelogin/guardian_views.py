@@ -66,7 +66,7 @@ def guardian_login(request):
         return redirect("homelogin:children")
     remembered = request.COOKIES.get(REMEMBER_COOKIE, "")
     form = GuardianLoginForm(
-        request, data=request.POST or None,
+        request, data=request.POST if request.method == "POST" else None,
         initial={"username": remembered, "remember": bool(remembered)},
     )
     if form.is_valid():
@@ -89,7 +89,7 @@ def guardian_login(request):
 @never_cache
 def forgot_password(request):
     """The same answer, on the same page, for every well-formed address: known or not."""
-    form = ForgotPasswordForm(request.POST or None)
+    form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "homelogin/guardian_forgot.html", {"form": form}, status=400)

@@ -142,7 +142,9 @@ def set_password_url(guardian):
 
 def send_set_password_mail(*, guardian, school):
     """Mail ``guardian`` a link to set a (new) password. Returns False when sending failed."""
-    return _send_quietly(_set_password_message(guardian=guardian, school=school, to=[guardian.email]))
+    return _send_quietly(
+        _set_password_message(guardian=guardian, school=school, to=[guardian.email], forgot=False)
+    )
 
 
 def send_password_link(*, email):
@@ -167,12 +169,13 @@ def send_password_link(*, email):
     )
     stand_in = User(username=email, email=email, kind=User.Kind.GUARDIAN, password=make_password(None))
     message = _set_password_message(
-        guardian=guardian or stand_in, school=school, to=[guardian.email] if guardian else []
+        guardian=guardian or stand_in, school=school, to=[guardian.email] if guardian else [],
+        forgot=True,
     )
     threading.Thread(target=_send_quietly, args=[message], name=MAIL_THREAD_NAME).start()
 
 
-def _set_password_message(*, guardian, school, to):
+def _set_password_message(*, guardian, school, to, forgot):
     timeout = settings.PASSWORD_RESET_TIMEOUT
     with translation.override(settings.LANGUAGE_CODE):  # parents' mail is Dutch
         if timeout >= 24 * 3600:
@@ -186,6 +189,7 @@ def _set_password_message(*, guardian, school, to):
             "username": guardian.username,
             "school": school,
             "has_password": guardian.has_usable_password(),
+            "forgot": forgot,
             "valid_for": valid_for,
             "login_url": settings.SITE_URL + reverse("homelogin:login"),
             "forgot_url": settings.SITE_URL + reverse("homelogin:forgot"),

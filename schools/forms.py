@@ -1,8 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from homelogin.models import GuardianLink
+from homelogin.services import GUARDIAN_ALREADY_LINKED, GUARDIAN_EMAIL_TAKEN, normalise_email
 
 
 class TeacherLoginForm(AuthenticationForm):
@@ -25,3 +28,40 @@ class TeacherLoginForm(AuthenticationForm):
         # Parents and pupils have their own doors; here only school staff get in.
         if user.kind not in (User.Kind.TEACHER, User.Kind.ADMIN) or not hasattr(user, "teacher"):
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
+class GuardianEmailForm(forms.Form):
+    """A teacher enters a parent's e-mail address for one pupil (at most two per pupil)."""
+
+    email = forms.EmailField(
+        label=_("E-mailadres ouder/verzorger"),
+        # The address becomes the parent's username, which holds at most 150 characters.
+        max_length=150,
+        help_text=_("De ouder krijgt een e-mail met een link om een wachtwoord aan te maken."),
+        error_messages={
+            "required": _("Vul een e-mailadres in."),
+            "invalid": _("Dit is geen geldig e-mailadres. Kijk nog eens naar de schrijfwijze."),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "autocapitalize": "none",
+                                       "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, pupil, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pupil = pupil
+
+    def clean_email(self):
+        # Case and surrounding spaces do not matter: the parent logs in with either.
+        email = normalise_email(self.cleaned_data["email"])
+        if self.pupil.guardian_links.filter(guardian__username=email).exists():
+            raise ValidationError(GUARDIAN_ALREADY_LINKED, code="already_linked")
+        # The address is one account's username; a teacher's or pupil's cannot also be a parent's.
+        if User.objects.filter(username=email).exclude(kind=User.Kind.GUARDIAN).exists():
+            raise ValidationError(GUARDIAN_EMAIL_TAKEN, code="not_guardian")
+        return email
+
+    def clean(self):
+        # At most two addresses per pupil: the model's rule and message (the database's
+        # constraint catches two teachers saving at once).
+        GuardianLink(pupil=self.pupil).clean()
+        return super().clean()

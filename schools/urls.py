@@ -15,4 +15,7 @@ urlpatterns = [
     path("leerling/<id:pk>/code/", views.pupil_code, name="pupil_code"),
     path("leerling/<id:pk>/code/mailen/", views.pupil_code_mail, name="pupil_code_mail"),
     path("groep/<id:pk>/codes/", views.group_codes, name="group_codes"),
+    path("leerling/<id:pk>/ouders/", views.pupil_add_guardian, name="pupil_add_guardian"),
+    path("leerling/<id:pk>/ouders/<id:link_pk>/verwijderen/", views.pupil_remove_guardian,
+         name="pupil_remove_guardian"),
 ]

@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.db import transaction
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,16 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from homelogin.cards import code_qr_data_uri, send_home_code_mail
+from homelogin.lockout import locks_for, unlock
+from homelogin.models import MAX_GUARDIANS_PER_PUPIL
+from homelogin.services import invite_guardian, issue_home_code, remove_guardian_link
 from pupils.forms import SetPicturesForm, SetPinForm
 from pupils.models import Pupil
 from pupils.pictures import PICTURES
 
-from homelogin.cards import code_qr_data_uri, send_home_code_mail
-from homelogin.lockout import locks_for, unlock
-from homelogin.services import issue_home_code
-
 from .decorators import teacher_required
-from .forms import TeacherLoginForm
+from .forms import GuardianEmailForm, TeacherLoginForm
 
 
 class TeacherLoginView(auth_views.LoginView):
@@ -78,6 +79,7 @@ def pupil_detail(request, pk):
         "pictures_form": SetPicturesForm(pupil=pupil),
         "locks": locks_for([pupil])[pupil.pk],
         "home_code": Pupil.objects.filter(pk=pupil.pk).with_home_code_info().get(),
+        **_guardians_context(request, pupil),
     })
 
 
@@ -194,4 +196,58 @@ def pupil_code_mail(request, pk):
                         to=addresses)
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
                                 "werkt niet meer.") % {"to": ", ".join(addresses)})
+    return redirect("schools:pupil", pk=pupil.pk)
+
+
+# Parents' e-mail addresses (at most two per pupil); saving one mails a set-password link.
+
+
+def _guardians_context(request, pupil):
+    """The parents' section of the pupil page; after a refused address, with that form."""
+    return {
+        "guardian_links": list(pupil.guardian_links.select_related("guardian").order_by("slot")),
+        "guardian_form": getattr(request, "guardian_form", None) or GuardianEmailForm(pupil=pupil),
+        "max_guardians": MAX_GUARDIANS_PER_PUPIL,
+    }
+
+
+@never_cache
+@require_POST
+@teacher_required
+def pupil_add_guardian(request, pk):
+    pupil = _get_pupil_for_teacher(request, pk)
+    form = GuardianEmailForm(request.POST, pupil=pupil)
+    if form.is_valid():
+        try:
+            _link, mailed = invite_guardian(pupil=pupil, email=form.cleaned_data["email"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            email = form.cleaned_data["email"]
+            if mailed:
+                messages.success(request, _("%(email)s is toegevoegd en krijgt een e-mail met een link om "
+                                            "een wachtwoord aan te maken.") % {"email": email})
+            else:
+                messages.error(request, _("%(email)s is toegevoegd, maar de e-mail kon niet worden "
+                                          "verstuurd. De ouder kan op de inlogpagina via 'Gebruikersnaam "
+                                          "of wachtwoord vergeten' een link aanvragen.") % {"email": email})
+            return redirect("schools:pupil", pk=pupil.pk)
+    # The pupil page again, with this form and its Dutch error.
+    request.guardian_form = form
+    response = pupil_detail(request, pk)
+    response.status_code = 400
+    return response
+
+
+@never_cache
+@require_POST
+@teacher_required
+def pupil_remove_guardian(request, pk, link_pk):
+    """Remove one address from this pupil only; the parent keeps their other children."""
+    pupil = _get_pupil_for_teacher(request, pk)
+    link = get_object_or_404(pupil.guardian_links.select_related("guardian"), pk=link_pk)
+    remove_guardian_link(link=link, by=request.user)
+    messages.success(request, _("%(email)s is verwijderd bij %(name)s.") % {
+        "email": link.guardian.email, "name": pupil.first_name,
+    })
     return redirect("schools:pupil", pk=pupil.pk)

@@ -136,14 +136,15 @@ def test_csv_with_bom_and_semicolons(db):
     assert dict(Group.objects.filter(school=school).values_list("name", "year_level")) == {
         "Groep 4b": 4, "Groep 2": 2}
     ruben = Pupil.objects.get(external_id="5002")
-    assert (ruben.last_name_prefix, ruben.last_name, str(ruben.birth_date)) == ("van den", "Berg", "2018-09-17")
+    assert (ruben.last_name_prefix, ruben.last_name) == ("van den", "Berg")
+    assert str(ruben.birth_date) == "2018-09-17"
     assert Pupil.objects.get(external_id="5003").secret_kind == "picture"
 
 
 def test_csv_with_commas_and_bad_rows(db):
     school = SchoolFactory()
-    data = ("Leerlingnummer,Roepnaam,Achternaam,Groep,Jaargroep\n"
-            "1,Anna,Smit,Groep 6,6\n2,,Leeg,Groep 6,6\n3,Bas,Bos,Groep 6,6\n").encode()
+    data = (b"Leerlingnummer,Roepnaam,Achternaam,Groep,Jaargroep\n"
+            b"1,Anna,Smit,Groep 6,6\n2,,Leeg,Groep 6,6\n3,Bas,Bos,Groep 6,6\n")
     report = import_school(data, filename="x.csv", school=school)
     assert [line for line, _ in report.errors] == [3]
     assert not Pupil.objects.exists()
