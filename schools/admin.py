@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Group, School, Teacher
+from .models import AuditEntry, Group, School, Teacher
 
 
 class GroupInline(admin.TabularInline):
@@ -34,3 +34,23 @@ class TeacherAdmin(admin.ModelAdmin):
     list_select_related = ["user", "school"]
     autocomplete_fields = ["user"]
     filter_horizontal = ["groups"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: an audit log nobody can edit."""
+
+    list_display = ["created_at", "school", "actor", "action", "pupil", "detail", "ip_address"]
+    list_filter = ["school", "action", "created_at"]
+    search_fields = ["actor__username", "pupil__first_name", "pupil__last_name", "detail"]
+    list_select_related = ["school", "actor", "pupil"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -27,7 +27,7 @@ from basispoort.hashing import check_secret_hash, make_secret_hash
 from pupils.models import Pupil, generate_pin
 from pupils.pictures import grid_for
 
-from .models import Group, School, Teacher, brin_validator, current_school_year
+from .models import AuditEntry, Group, School, Teacher, brin_validator, current_school_year
 
 BATCH = 1000
 PUPIL_SYNCED_FIELDS = ["group_id", "first_name", "last_name_prefix", "last_name", "birth_date",
@@ -315,9 +315,10 @@ def check(parsed, report):
 # Writing
 
 
-def import_school(data, *, filename="", school=None, dry_run=False, progress=None):
+def import_school(data, *, filename="", school=None, dry_run=False, progress=None, by=None):
     """Import ``data`` (bytes) for ``school`` (or the school the EDEX file names). Returns an
-    ImportReport; writes only when there are no errors and ``dry_run`` is false."""
+    ImportReport; writes only when there are no errors and ``dry_run`` is false. The audit log
+    records the import and ``by`` whom."""
     parsed = parse(data, filename=filename)
     report = ImportReport(dry_run=dry_run, total=len(parsed.pupils))
     report.school = _resolve_school(parsed, school)
@@ -328,6 +329,8 @@ def import_school(data, *, filename="", school=None, dry_run=False, progress=Non
     try:
         with transaction.atomic():
             _write(parsed, year_levels, report, progress)
+            AuditEntry.objects.create(school=report.school, actor=by, action=AuditEntry.Action.IMPORTED,
+                                      detail=f"{filename}: {report.summary()}"[:500])
             if dry_run:
                 transaction.set_rollback(True)
     except IntegrityError as error:

@@ -81,6 +81,14 @@ def test_reimport_syncs_and_keeps_secrets(vlinder):
     assert Pupil.objects.filter(school=vlinder).count() == 11
 
 
+def test_an_import_lands_in_the_audit_log_a_dry_run_does_not(vlinder):
+    from schools.models import AuditEntry
+    assert AuditEntry.objects.filter(school=vlinder, action="imported").count() == 1
+    import_school(read("edex_reimport.xml"), dry_run=True)
+    entry = AuditEntry.objects.get(school=vlinder, action="imported")
+    assert "10 leerlingen in het bestand" in entry.detail
+
+
 def test_reimporting_the_same_file_changes_nothing(vlinder):
     report = import_school(read("edex_small_school.xml"))
     assert (report.new.count, report.changed.count, report.moved.count,
