@@ -20,6 +20,7 @@ from pupils.pictures import PICTURES
 
 from .decorators import teacher_required
 from .forms import GuardianEmailForm, TeacherLoginForm
+from .models import AuditEntry
 
 
 class TeacherLoginView(auth_views.LoginView):
@@ -72,15 +73,22 @@ def group_detail(request, pk):
 @never_cache
 @teacher_required
 def pupil_detail(request, pk):
-    pupil = _get_pupil_for_teacher(request, pk)
+    return _pupil_page(request, _get_pupil_for_teacher(request, pk))
+
+
+def _pupil_page(request, pupil, *, status=200, **refused_forms):
+    """The teacher's page for one pupil; a refused form comes in to show its Dutch errors."""
     return render(request, "schools/pupil.html", {
         "pupil": pupil,
         "pin_form": SetPinForm(pupil=pupil),
         "pictures_form": SetPicturesForm(pupil=pupil),
+        "guardian_form": GuardianEmailForm(pupil=pupil),
+        "guardian_links": list(pupil.guardian_links.select_related("guardian").order_by("slot")),
+        "max_guardians": MAX_GUARDIANS_PER_PUPIL,
         "locks": locks_for([pupil])[pupil.pk],
         "home_code": Pupil.objects.filter(pk=pupil.pk).with_home_code_info().get(),
-        **_guardians_context(request, pupil),
-    })
+        **refused_forms,
+    }, status=status)
 
 
 @never_cache
@@ -96,10 +104,11 @@ def pupil_set_secret(request, pk):
         return render(request, "400.html", status=400)
     form = form_class(request.POST, pupil=pupil)
     if not form.is_valid():
-        forms = {"pin_form": SetPinForm(pupil=pupil), "pictures_form": SetPicturesForm(pupil=pupil)}
-        forms["pin_form" if kind == "pin" else "pictures_form"] = form
-        return render(request, "schools/pupil.html", {"pupil": pupil, **forms}, status=400)
+        return _pupil_page(request, pupil, status=400,
+                           **{"pin_form" if kind == "pin" else "pictures_form": form})
     secret = form.save()
+    AuditEntry.objects.record(request, AuditEntry.Action.SECRET_SET, school=pupil.school, pupil=pupil,
+                              detail=pupil.get_secret_kind_display())
     return render(request, "schools/pupil_secret_set.html", {
         "pupil": pupil,
         "pin": secret if kind == "pin" else None,
@@ -123,6 +132,10 @@ def pupil_home_login(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     pupil.home_login_enabled = request.POST.get("enabled") == "1"
     pupil.save(update_fields=["home_login_enabled"])
+    AuditEntry.objects.record(
+        request, AuditEntry.Action.HOME_LOGIN_ON if pupil.home_login_enabled
+        else AuditEntry.Action.HOME_LOGIN_OFF, school=pupil.school, pupil=pupil,
+    )
     if pupil.home_login_enabled:
         messages.success(request, _("Thuis inloggen staat aan voor %(name)s.") % {"name": pupil.first_name})
     else:
@@ -135,6 +148,7 @@ def pupil_home_login(request, pk):
 def pupil_unlock(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     unlock(pupil)
+    AuditEntry.objects.record(request, AuditEntry.Action.UNLOCKED, school=pupil.school, pupil=pupil)
     messages.success(request, _("%(name)s kan weer inloggen.") % {"name": pupil.first_name})
     return _back(request, reverse("schools:pupil", args=[pupil.pk]))
 
@@ -170,11 +184,12 @@ def pupil_code(request, pk):
 
 @transaction.atomic
 def _print_cards(request, pupils, *, title):
-    cards = [
-        {"pupil": pupil, "code": code, "qr": code_qr_data_uri(code)}
-        for pupil in pupils
-        for code in [issue_home_code(pupil=pupil, by=request.user)]
-    ]
+    cards = []
+    for pupil in pupils:
+        code = issue_home_code(pupil=pupil, by=request.user)
+        AuditEntry.objects.record(request, AuditEntry.Action.CODE_ISSUED, school=pupil.school,
+                                  pupil=pupil, detail=_("afgedrukt"))
+        cards.append({"pupil": pupil, "code": code, "qr": code_qr_data_uri(code)})
     return render(request, "schools/code_cards.html", {
         "title": title, "sheets": [cards[i:i + 8] for i in range(0, len(cards), 8)],
         "site": settings.SITE_URL,
@@ -194,21 +209,14 @@ def pupil_code_mail(request, pk):
         return redirect("schools:pupil", pk=pupil.pk)
     send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
                         to=addresses)
+    AuditEntry.objects.record(request, AuditEntry.Action.CODE_MAILED, school=pupil.school, pupil=pupil,
+                              detail=", ".join(addresses))
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
                                 "werkt niet meer.") % {"to": ", ".join(addresses)})
     return redirect("schools:pupil", pk=pupil.pk)
 
 
 # Parents' e-mail addresses (at most two per pupil); saving one mails a set-password link.
-
-
-def _guardians_context(request, pupil):
-    """The parents' section of the pupil page; after a refused address, with that form."""
-    return {
-        "guardian_links": list(pupil.guardian_links.select_related("guardian").order_by("slot")),
-        "guardian_form": getattr(request, "guardian_form", None) or GuardianEmailForm(pupil=pupil),
-        "max_guardians": MAX_GUARDIANS_PER_PUPIL,
-    }
 
 
 @never_cache
@@ -224,6 +232,8 @@ def pupil_add_guardian(request, pk):
             form.add_error(None, error)
         else:
             email = form.cleaned_data["email"]
+            AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_ADDED, school=pupil.school,
+                                      pupil=pupil, detail=email)
             if mailed:
                 messages.success(request, _("%(email)s is toegevoegd en krijgt een e-mail met een link om "
                                             "een wachtwoord aan te maken.") % {"email": email})
@@ -232,11 +242,7 @@ def pupil_add_guardian(request, pk):
                                           "verstuurd. De ouder kan op de inlogpagina via 'Gebruikersnaam "
                                           "of wachtwoord vergeten' een link aanvragen.") % {"email": email})
             return redirect("schools:pupil", pk=pupil.pk)
-    # The pupil page again, with this form and its Dutch error.
-    request.guardian_form = form
-    response = pupil_detail(request, pk)
-    response.status_code = 400
-    return response
+    return _pupil_page(request, pupil, status=400, guardian_form=form)
 
 
 @never_cache
@@ -247,6 +253,8 @@ def pupil_remove_guardian(request, pk, link_pk):
     pupil = _get_pupil_for_teacher(request, pk)
     link = get_object_or_404(pupil.guardian_links.select_related("guardian"), pk=link_pk)
     remove_guardian_link(link=link, by=request.user)
+    AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_REMOVED, school=pupil.school,
+                              pupil=pupil, detail=link.guardian.email)
     messages.success(request, _("%(email)s is verwijderd bij %(name)s.") % {
         "email": link.guardian.email, "name": pupil.first_name,
     })

@@ -30,9 +30,13 @@ def set_up_classroom_device(page, group_name="Groep 5a"):
 
 def open_tile(page, label):
     page.get_by_role("link", name=label, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Hallo {label.split()[0]}!"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hallo {label.split()[0]}!")
+
+
+def expect_pin_pad(page):
+    """The on-screen pad appears once pupil-login.js runs; from then on 4 digits submit."""
+    expect(page.get_by_label(PIN_LABEL)).to_be_visible()
+    expect(page.get_by_role("button", name="OK")).to_be_visible()
 
 
 def type_on_pad(page, digits):
@@ -42,6 +46,7 @@ def type_on_pad(page, digits):
 
 def wrong_pin(page, pin="2468"):
     """One wrong PIN typed into the field (the 4th digit submits the form)."""
+    expect_pin_pad(page)
     with page.expect_navigation():
         page.get_by_label(PIN_LABEL).fill(pin)
 
@@ -54,9 +59,7 @@ def test_teacher_sets_up_device_and_pupil_logs_in_with_pin_pad(
 
     # A fresh device is not a classroom device yet; a teacher logs in from there.
     page.goto("/klas/")
-    expect(
-        page.get_by_role("heading", name="Dit apparaat is nog geen klassencomputer")
-    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Dit apparaat is nog geen klassencomputer")).to_be_visible()
     page.get_by_role("link", name="Inloggen als leerkracht").click()
     expect(page.get_by_role("heading", name="Inloggen voor leerkrachten")).to_be_visible()
     log_in_teacher(page)
@@ -100,8 +103,11 @@ def test_pupil_logs_in_with_three_pictures(page, assert_accessible, teacher, gro
     expect(page.get_by_role("heading", name="Klik op je 3 plaatjes, in de goede volgorde.")).to_be_visible()
     assert_accessible(page)
 
-    for name in ["hond", "appel", "fiets"]:
+    status = page.get_by_role("status")
+    for count, name in enumerate(["hond", "appel"], start=1):
         page.get_by_role("button", name=name, exact=True).click()
+        expect(status).to_contain_text(f"plaatje {count} van 3")
+    page.get_by_role("button", name="fiets", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/overzicht/$"))
     expect(page.get_by_role("heading", level=1, name="Hallo Daan!")).to_be_visible()
@@ -132,7 +138,7 @@ def test_ten_wrong_pins_lock_the_pupil_even_for_the_right_pin(new_page, teacher,
     # A second tab of the same device with Emma's PIN pad still open, from before the lock.
     other_tab = page.context.new_page()
     other_tab.goto(page.url)
-    expect(other_tab.get_by_label(PIN_LABEL)).to_be_visible()
+    expect_pin_pad(other_tab)
 
     for _attempt in range(9):
         wrong_pin(page)
@@ -167,10 +173,10 @@ def test_keyboard_only_login(page, teacher, pupil):
     expect(tile).to_be_focused()
     page.keyboard.press("Enter")
 
-    pin_field = page.get_by_label(PIN_LABEL)
-    expect(pin_field).to_be_focused()
-    # The 4th digit submits the form by itself; Enter afterwards would submit a second time.
+    expect_pin_pad(page)
+    expect(page.get_by_label(PIN_LABEL)).to_be_focused()
     page.keyboard.type("1357")
+    page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/overzicht/$"))
     expect(page.get_by_role("heading", level=1, name="Hallo Emma!")).to_be_visible()
