@@ -77,6 +77,8 @@ class Pupil(models.Model):
     external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
     eckid = models.CharField(_("ECK iD"), max_length=200, blank=True)
     active = models.BooleanField(_("actief"), default=True)
+    last_login_school = models.DateTimeField(_("laatst ingelogd op school"), null=True, blank=True)
+    last_login_home = models.DateTimeField(_("laatst thuis ingelogd"), null=True, blank=True)
 
     objects = PupilQuerySet.as_manager()
 

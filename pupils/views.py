@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -147,6 +148,9 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None):
                     # count has its own key.
                     axes_reset(username=lockout_key)
                 request.session[SESSION_GATE] = gate
+                Pupil.objects.filter(pk=pupil.pk).update(
+                    **{"last_login_school" if gate == "school" else "last_login_home": timezone.now()}
+                )
                 request.session[SESSION_RETURN] = logout_url or tiles_url
                 return redirect("pupils:overview")
             context["error"] = "locked" if getattr(request, "axes_locked_out", False) else "wrong"

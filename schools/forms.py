@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import GUARDIAN_ALREADY_LINKED, GUARDIAN_EMAIL_TAKEN, normalise_email
+from pupils.models import Pupil
 
 
 class TeacherLoginForm(AuthenticationForm):
@@ -65,3 +66,44 @@ class GuardianEmailForm(forms.Form):
         # constraint catches two teachers saving at once).
         GuardianLink(pupil=self.pupil).clean()
         return super().clean()
+
+
+class BulkPupilsForm(forms.Form):
+    """Bulk actions on the pupils a teacher ticked on the group page."""
+
+    ACTIONS = {
+        "home_on": _("Thuis inloggen aan"),
+        "home_off": _("Thuis inloggen uit"),
+        "print": _("Thuis login codes afdrukken"),
+        "pins": _("Nieuwe PIN's maken"),
+        "pictures": _("Nieuwe wachtwoordplaatjes maken"),
+    }
+
+    action = forms.ChoiceField(choices=list(ACTIONS.items()),
+                               error_messages={"invalid_choice": _("Kies wat er moet gebeuren.")})
+    pupils = forms.ModelMultipleChoiceField(
+        queryset=None, error_messages={"required": _("Kies eerst een of meer leerlingen."),
+                                       "invalid_choice": _("Kies alleen leerlingen van deze groep."),
+                                       "invalid_pk_value": _("Kies alleen leerlingen van deze groep.")},
+    )
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this group's pupils can be chosen: another group's or school's id is refused.
+        self.fields["pupils"].queryset = Pupil.objects.for_group(group).select_related("school", "user")
+
+
+class ImportForm(forms.Form):
+    MAX_SIZE = 200 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("Bestand uit de leerlingadministratie (EDEX-XML of CSV)"),
+        error_messages={"required": _("Kies een bestand."), "empty": _("Het bestand is leeg.")},
+    )
+    confirm = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_SIZE:
+            raise ValidationError(_("Het bestand is groter dan 200 MB."))
+        return upload

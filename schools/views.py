@@ -1,26 +1,32 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from homelogin.cards import code_qr_data_uri, send_home_code_mail
 from homelogin.lockout import locks_for, unlock
-from homelogin.models import MAX_GUARDIANS_PER_PUPIL
+from homelogin.models import MAX_GUARDIANS_PER_PUPIL, DeviceGrantPupil, GuardianLink
 from homelogin.services import invite_guardian, issue_home_code, remove_guardian_link
 from pupils.forms import SetPicturesForm, SetPinForm
-from pupils.models import Pupil
+from pupils.models import Pupil, generate_pin
 from pupils.pictures import PICTURES
 
 from .decorators import teacher_required
-from .forms import GuardianEmailForm, TeacherLoginForm
-from .models import AuditEntry
+from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, TeacherLoginForm
+from .importing import ImportFileError, import_school
+from .models import AuditEntry, Teacher
 
 
 class TeacherLoginView(auth_views.LoginView):
@@ -60,14 +66,67 @@ def my_groups(request):
 @never_cache
 @teacher_required
 def group_detail(request, pk):
-    group = _get_group_for_teacher(request, pk)
-    pupils = list(Pupil.objects.for_group(group).select_related("user").with_home_code_info())
+    return _group_page(request, _get_group_for_teacher(request, pk))
+
+
+def _group_page(request, group, *, status=200, bulk_form=None):
+    """The group page: every pupil with what a teacher needs for the home-login chores, in a
+    fixed number of queries whatever the class size."""
+    pupils = list(
+        Pupil.objects.for_group(group).select_related("user").with_home_code_info()
+        .prefetch_related(Prefetch("guardian_links", GuardianLink.objects.select_related("guardian")))
+    )
     locks = locks_for(pupils)
     return render(request, "schools/group.html", {
         "group": group,
         "rows": [(pupil, locks[pupil.pk]) for pupil in pupils],
         "locked": [(pupil, locks[pupil.pk]) for pupil in pupils if any(locks[pupil.pk].values())],
-    })
+        "bulk_form": bulk_form,
+        "actions": BulkPupilsForm.ACTIONS,
+    }, status=status)
+
+
+@never_cache
+@require_POST
+@teacher_required
+def group_bulk(request, pk):
+    """Bulk actions on the ticked pupils of a group."""
+    group = _get_group_for_teacher(request, pk)
+    form = BulkPupilsForm(request.POST, group=group)
+    if not form.is_valid():
+        return _group_page(request, group, status=400, bulk_form=form)
+    action, pupils = form.cleaned_data["action"], list(form.cleaned_data["pupils"])
+    if action == "print":
+        return _codes_confirm(request, group.name, pupils, back_url=reverse("schools:group", args=[group.pk]),
+                              action=reverse("schools:group_codes", args=[group.pk]))
+    if action in ("pins", "pictures"):
+        results = []
+        with transaction.atomic():
+            for pupil in pupils:
+                if action == "pins":
+                    pin = generate_pin()
+                    pupil.set_pin(pin)
+                    shown = {"pin": pin}
+                else:
+                    pictures = pupil.generate_picture_password()
+                    shown = {"pictures": [(slug, PICTURES[slug]) for slug in pictures]}
+                pupil.save(update_fields=["secret_kind", "secret_hash"])
+                AuditEntry.objects.record(request, AuditEntry.Action.SECRET_SET, school=group.school,
+                                          pupil=pupil, detail=pupil.get_secret_kind_display())
+                results.append({"pupil": pupil, **shown})
+        return render(request, "schools/secrets_set.html", {"group": group, "results": results})
+    enabled = action == "home_on"
+    Pupil.objects.filter(pk__in=[p.pk for p in pupils]).update(home_login_enabled=enabled)
+    for pupil in pupils:
+        AuditEntry.objects.record(
+            request, AuditEntry.Action.HOME_LOGIN_ON if enabled else AuditEntry.Action.HOME_LOGIN_OFF,
+            school=group.school, pupil=pupil,
+        )
+    messages.success(request, ngettext(
+        "Thuis inloggen staat nu %(state)s voor %(count)s leerling.",
+        "Thuis inloggen staat nu %(state)s voor %(count)s leerlingen.", len(pupils),
+    ) % {"state": _("aan") if enabled else _("uit"), "count": len(pupils)})
+    return redirect("schools:group", pk=group.pk)
 
 
 @never_cache
@@ -156,16 +215,25 @@ def pupil_unlock(request, pk):
 @never_cache
 @teacher_required
 def group_codes(request, pk):
-    """"Thuis login codes afdrukken" for a group: a confirmation first, because printing makes
-    new codes and the old ones (and the devices that entered them) stop working."""
+    """"Thuis login codes afdrukken" for a group (or the ticked pupils of it): a confirmation
+    first, because printing makes new codes and the old ones (and the devices that entered
+    them) stop working."""
     group = _get_group_for_teacher(request, pk)
-    pupils = list(Pupil.objects.for_group(group))
+    pupils = list(Pupil.objects.for_group(group).select_related("school"))
+    chosen = set(request.POST.getlist("pupils"))
+    if chosen:
+        pupils = [p for p in pupils if str(p.pk) in chosen]
+    if request.method == "POST" and request.POST.get("confirmed"):
+        return _print_cards(request, [p for p in pupils if p.home_login_enabled], title=group.name)
+    return _codes_confirm(request, group.name, pupils, back_url=reverse("schools:group", args=[group.pk]),
+                          action=request.path)
+
+
+def _codes_confirm(request, subject, pupils, *, back_url, action):
     enabled = [p for p in pupils if p.home_login_enabled]
-    if request.method == "POST":
-        return _print_cards(request, enabled, title=group.name)
     return render(request, "schools/codes_confirm.html", {
-        "subject": group.name, "count": len(enabled), "without": len(pupils) - len(enabled),
-        "back_url": reverse("schools:group", args=[group.pk]),
+        "subject": subject, "count": len(enabled), "without": len(pupils) - len(enabled),
+        "back_url": back_url, "action": action, "pupils": enabled,
     })
 
 
@@ -259,3 +327,58 @@ def pupil_remove_guardian(request, pk, link_pk):
         "email": link.guardian.email, "name": pupil.first_name,
     })
     return redirect("schools:pupil", pk=pupil.pk)
+
+
+@require_POST
+@teacher_required
+def pupil_revoke_devices(request, pk):
+    """Every home device that remembers this pupil forgets them (their siblings stay)."""
+    pupil = _get_pupil_for_teacher(request, pk)
+    removed, _by_model = DeviceGrantPupil.objects.filter(pupil=pupil).delete()
+    AuditEntry.objects.record(request, AuditEntry.Action.DEVICES_REVOKED, school=pupil.school, pupil=pupil)
+    messages.success(request, ngettext(
+        "%(count)s thuisapparaat toont %(name)s niet meer.",
+        "%(count)s thuisapparaten tonen %(name)s niet meer.", removed,
+    ) % {"count": removed, "name": pupil.first_name})
+    return redirect("schools:pupil", pk=pupil.pk)
+
+
+@never_cache
+@teacher_required
+def school_import(request):
+    """The school administrator uploads an EDEX-XML or CSV file. The first upload is a dry run
+    that shows every change; only the same file, confirmed, is written."""
+    if request.teacher.role != Teacher.Role.ADMINISTRATOR:
+        raise PermissionDenied
+    school = request.teacher.school
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report, status = None, 200
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "schools/import.html", {"form": form, "school": school}, status=400)
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        digest = hashlib.sha256(data).hexdigest()
+        confirmed = form.cleaned_data["confirm"] == digest
+        try:
+            report = import_school(data, filename=upload.name, school=school, dry_run=not confirmed,
+                                   by=request.user)
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+            return render(request, "schools/import.html", {"form": form, "school": school}, status=400)
+        status = 400 if report.errors else 200
+        if not report.errors and not report.written:
+            form = ImportForm(initial={"confirm": digest})
+    return render(request, "schools/import.html", {"form": form, "school": school, "report": report},
+                  status=status)
+
+
+@never_cache
+@teacher_required
+def audit_log(request):
+    """The school administrator reads their own school's audit log, newest first."""
+    if request.teacher.role != Teacher.Role.ADMINISTRATOR:
+        raise PermissionDenied
+    entries = AuditEntry.objects.filter(school=request.teacher.school).select_related("actor", "pupil")
+    page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
+    return render(request, "schools/audit_log.html", {"page": page, "school": request.teacher.school})

@@ -175,6 +175,8 @@ def test_keyboard_only_login(page, teacher, pupil):
 
     expect_pin_pad(page)
     expect(page.get_by_label(PIN_LABEL)).to_be_focused()
+    # A pupil types the 4 digits and presses Enter out of habit, while the 4th digit has
+    # already submitted the form: that must still end on the overview.
     page.keyboard.type("1357")
     page.keyboard.press("Enter")
 

@@ -46,7 +46,7 @@ def test_printing_asks_for_confirmation_first(juf, group, klas):
 def test_printed_page_holds_one_card_per_pupil_with_home_login(juf, group, klas, settings):
     settings.SITE_URL = "https://thuis.basispoort.example"
     old = {p.pk: issue_home_code(pupil=p) for p in klas}
-    response = juf.post(f"/leerkracht/groep/{group.pk}/codes/")
+    response = juf.post(f"/leerkracht/groep/{group.pk}/codes/", {"confirmed": "1"})
     page = response.content.decode()
     codes = codes_on(page)
     assert len(codes) == 11 and page.count('class="code-card"') == 11
