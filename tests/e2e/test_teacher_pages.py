@@ -1,0 +1,88 @@
+import re
+
+from django.test import Client
+from playwright.sync_api import expect
+
+from tests.factories import PupilFactory, TeacherFactory
+
+
+def log_in(page, teacher):
+    page.goto("/leerkracht/inloggen/")
+    page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
+    page.get_by_label("Wachtwoord").fill("correct-horse-battery")
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def test_select_three_pupils_switch_home_login_on_and_print(page, assert_accessible, db):
+    first = PupilFactory(first_name="Anna")
+    group = first.group
+    pupils = [first] + [PupilFactory(group=group, first_name=name) for name in ["Bram", "Cas", "Dewi"]]
+    teacher = TeacherFactory(school=group.school, groups=[group])
+
+    log_in(page, teacher)
+    page.get_by_role("link", name=group.name).click()
+    assert_accessible(page)
+    for pupil in pupils[:3]:
+        page.get_by_label(f"{pupil.full_name} kiezen").check()
+    page.get_by_role("button", name="Thuis inloggen aan").click()
+    expect(page.get_by_role("status").or_(page.locator(".messages"))).to_contain_text("3 leerlingen")
+
+    for pupil in pupils[:3]:
+        page.get_by_label(f"{pupil.full_name} kiezen").check()
+    page.get_by_role("button", name="Thuis login codes afdrukken").click()
+    expect(page.get_by_text("De oude codes werken dan niet meer")).to_be_visible()
+    page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()
+    cards = page.locator("[data-code]")
+    expect(cards).to_have_count(3)
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", cards.first.inner_text())
+    assert_accessible(page)
+
+
+def test_ontgrendelen_lifts_a_lock_made_by_ten_wrong_pins(page, assert_accessible, db):
+    emma = PupilFactory(first_name="Emma", pin="1357")
+    teacher = TeacherFactory(school=emma.school, groups=[emma.group])
+    classroom = Client()
+    classroom.force_login(teacher.user)
+    classroom.post("/klas/instellen/", {"group": emma.group.pk})
+    for n in range(10):
+        classroom.post(f"/klas/leerling/{emma.pk}/", {"pin": f"{n:04d}"})
+
+    log_in(page, teacher)
+    page.get_by_role("link", name=emma.group.name).click()
+    locked = page.get_by_role("region", name="Geblokkeerde leerlingen")
+    expect(locked).to_contain_text(emma.full_name)
+    assert_accessible(page)
+    locked.get_by_role("button", name=f"{emma.full_name} ontgrendelen").click()
+    expect(page.get_by_role("region", name="Geblokkeerde leerlingen")).to_have_count(0)
+    assert classroom.post(f"/klas/leerling/{emma.pk}/", {"pin": "1357"}).status_code == 302
+
+
+def test_administrator_previews_then_imports_a_file(page, assert_accessible, db):
+    from pathlib import Path
+
+    from pupils.models import Pupil
+    from tests.factories import SchoolFactory
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "edex_small_school.xml"
+    school = SchoolFactory(brin="97ZZ", name="IKC De Vlinder")
+    log_in(page, TeacherFactory(school=school, role="beheerder"))
+    page.get_by_role("link", name="Leerlingen importeren").click()
+    page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
+    page.get_by_role("button", name="Bekijk wat er verandert").click()
+    expect(page.get_by_role("heading", name="Wat er verandert")).to_be_visible()
+    expect(page.get_by_text("Fenna Bakker")).to_be_visible()
+    assert_accessible(page)
+    assert not Pupil.objects.exists()
+    page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
+    page.get_by_role("button", name="Importeren").click()
+    expect(page.get_by_role("heading", name="Geïmporteerd")).to_be_visible()
+    assert Pupil.objects.filter(school=school).count() == 10
+
+
+def test_pupil_page_is_accessible(page, assert_accessible, db):
+    emma = PupilFactory(first_name="Emma", home_login_enabled=True)
+    teacher = TeacherFactory(school=emma.school, groups=[emma.group])
+    log_in(page, teacher)
+    page.goto(f"/leerkracht/leerling/{emma.pk}/")
+    expect(page.get_by_role("heading", name="Thuis inloggen")).to_be_visible()
+    assert_accessible(page)
