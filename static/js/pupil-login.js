@@ -3,8 +3,19 @@
 (function () {
   "use strict";
 
+  // Send a form once only: Enter after the fourth digit, or "OK", must not post it again
+  // (the second post would carry a stale CSRF token after the login rotated it).
+  var once = function (form) {
+    var sent = false;
+    form.addEventListener("submit", function (event) {
+      if (sent) { event.preventDefault(); }
+      sent = true;
+    });
+  };
+
   var pinForm = document.querySelector(".pin-login");
   if (pinForm) {
+    once(pinForm);
     var input = pinForm.querySelector("input[name=pin]");
     var pad = pinForm.querySelector("[data-pin-pad]");
     pad.hidden = false;
@@ -25,10 +36,12 @@
       input.value = input.value.replace(/[^0-9]/g, "").slice(0, 4);
       submitWhenComplete();
     });
+    submitWhenComplete();  // digits typed before this script loaded
   }
 
   var pictureForm = document.querySelector(".picture-login");
   if (pictureForm) {
+    once(pictureForm);
     var length = parseInt(pictureForm.getAttribute("data-length"), 10);
     var slots = pictureForm.querySelectorAll(".picked-slot");
     var status = pictureForm.querySelector("[data-status]");

@@ -12,7 +12,7 @@ def teacher_prints_cards(page, teacher, group):
     page.get_by_label("Wachtwoord").fill("correct-horse-battery")
     page.get_by_role("button", name="Inloggen").click()
     page.get_by_role("link", name=group.name).click()
-    page.get_by_role("link", name="Thuis login codes afdrukken").click()
+    page.get_by_role("link", name="Codes voor de hele groep afdrukken").click()
     expect(page.get_by_text("De oude codes werken dan niet meer")).to_be_visible()
     page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()
     return page.locator("[data-code]")
