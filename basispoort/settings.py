@@ -62,12 +62,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "oauth2_provider",
     "accounts",
     "schools",
     "pupils",
     "homelogin",
     "software",
 ]
+# The demo publisher: a small relying party that logs in through Basispoort like a real
+# publisher's software would. On in DEBUG (the demo world) or with DEMO_PUBLISHER=1.
+DEMO_PUBLISHER = env.bool("DEMO_PUBLISHER", default=DEBUG)
+DEMO_PUBLISHER_SECRET = env.str("DEMO_PUBLISHER_SECRET", default="demo-uitgever-geheim-2026")
+if DEMO_PUBLISHER:
+    INSTALLED_APPS.append("demo_publisher")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -250,4 +257,68 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+
+# OpenID Connect for publishers (django-oauth-toolkit). The signing key comes from the
+# environment in production; without one, a key is generated once into var/ and reused.
+def _oidc_signing_key():
+    key = env.str("OIDC_RSA_PRIVATE_KEY", default="").replace("\\n", "\n")
+    if key:
+        return key
+    path = VAR_DIR / "oidc-signing-key.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        try:
+            with open(path, "xb") as new:  # another process may be writing it right now
+                new.write(pem)
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text()
+
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # software.Software links to it
+OIDC_KEY_FROM_ENVIRONMENT = bool(env.str("OIDC_RSA_PRIVATE_KEY", default=""))
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _oidc_signing_key(),
+    "OIDC_ISS_ENDPOINT": SITE_URL,
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "software.oidc.BasispoortValidator",
+    "SCOPES": {"openid": "OpenID Connect"},
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    # Short-lived by design: a code for a minute, tokens for five minutes, no refresh tokens
+    # beyond an hour.
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 300,
+    "ID_TOKEN_EXPIRE_SECONDS": 300,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"] if DEBUG else ["https"],
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    # RFC 9700 (OAuth 2.0 security best current practice): no implicit or password grant,
+    # PKCE with S256 only, tokens not in URLs, hashed token storage, exact redirect URIs.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }

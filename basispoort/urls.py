@@ -1,7 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from oauth2_provider.views import ConnectDiscoveryInfoView
 
 from homelogin import views as homelogin_views
+from software.views import LicensedAuthorizationView
 
 from .converters import IdConverter
 
@@ -18,4 +21,12 @@ urlpatterns = [
     path("leerkracht/", include("schools.urls")),
     path("thuis/", include("homelogin.urls")),
     path("", include("pupils.urls")),
+    path("", include("software.urls")),
+    # OpenID Connect: our authorize step checks the licence; the rest is django-oauth-toolkit.
+    path("o/authorize/", LicensedAuthorizationView.as_view(), name="authorize"),
+    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path(".well-known/openid-configuration", ConnectDiscoveryInfoView.as_view(), name="oidc-discovery"),
 ]
+
+if settings.DEMO_PUBLISHER:
+    urlpatterns.append(path("demo-uitgever/", include("demo_publisher.urls")))

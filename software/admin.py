@@ -19,10 +19,11 @@ class PublisherAdmin(admin.ModelAdmin):
 
 @admin.register(Software)
 class SoftwareAdmin(admin.ModelAdmin):
-    list_display = ["name", "publisher", "slug", "launch_url"]
+    list_display = ["name", "publisher", "slug", "launch_url", "application"]
     list_filter = ["publisher"]
     search_fields = ["name", "slug", "publisher__name"]
-    list_select_related = ["publisher"]
+    list_select_related = ["publisher", "application"]
+    raw_id_fields = ["application"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -30,6 +31,7 @@ class SoftwareAdmin(admin.ModelAdmin):
 class LicenceAdmin(admin.ModelAdmin):
     list_display = [
         "software", "school", "all_groups", "home_use", "valid_from", "valid_until",
+        "shares_first_name", "shares_eckid",
     ]
     list_filter = ["school", "home_use", "all_groups", "software__publisher"]
     search_fields = ["software__name", "school__name", "school__brin"]

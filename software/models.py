@@ -1,3 +1,8 @@
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.templatetags.static import static
@@ -5,10 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def new_sub_salt():
+    return secrets.token_hex(32)
+
+
 class Publisher(models.Model):
     name = models.CharField(_("naam"), max_length=200, unique=True)
     website = models.URLField(_("website"), blank=True)
     contact_email = models.EmailField(_("e-mailadres contactpersoon"), blank=True)
+    # The key of this publisher's pairwise pseudonyms (the OIDC "sub"): random per publisher, so
+    # two publishers cannot link a pupil, and fixed, so one publisher always sees the same "sub".
+    sub_salt = models.CharField(max_length=64, default=new_sub_salt, editable=False)
 
     class Meta:
         verbose_name = _("uitgever")
@@ -17,6 +29,9 @@ class Publisher(models.Model):
 
     def __str__(self):
         return self.name
+
+    def pairwise_sub(self, user):
+        return hmac.new(self.sub_salt.encode(), f"user:{user.pk}".encode(), hashlib.sha256).hexdigest()
 
 
 class SoftwareQuerySet(models.QuerySet):
@@ -31,6 +46,18 @@ class SoftwareQuerySet(models.QuerySet):
             .values("software_id")
         ).order_by("name")
 
+    def available_to(self, user, *, at_home):
+        """What ``user`` may launch now: a pupil their group's licences (home-use ones only at
+        home), a teacher their school's licences. Nothing for anyone else."""
+        if user.is_authenticated and hasattr(user, "pupil") and user.pupil.active:
+            return self.licensed_for(user.pupil, at_home=at_home)
+        teacher = getattr(user, "teacher", None) if user.is_authenticated else None
+        if teacher is not None:
+            return self.filter(
+                pk__in=Licence.objects.valid().filter(school=teacher.school).values("software_id")
+            ).order_by("name")
+        return self.none()
+
 
 class Software(models.Model):
     publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="software")
@@ -42,6 +69,10 @@ class Software(models.Model):
     )
     launch_url = models.URLField(
         _("start-URL"), help_text=_("Waar de software het inloggen via Basispoort begint.")
+    )
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="software", verbose_name=_("OpenID Connect-client"),
     )
 
     objects = SoftwareQuerySet.as_manager()
@@ -89,6 +120,15 @@ class Licence(models.Model):
     home_use = models.BooleanField(_("ook thuis te gebruiken"), default=False)
     valid_from = models.DateField(_("geldig vanaf"), default=timezone.localdate)
     valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
+    # What the publisher learns beyond the pseudonym, school, group and year level.
+    shares_first_name = models.BooleanField(
+        _("roepnaam meegeven"), default=False,
+        help_text=_("Alleen aanzetten als de software de naam van de leerling echt nodig heeft."),
+    )
+    shares_eckid = models.BooleanField(
+        _("ECK iD meegeven"), default=False,
+        help_text=_("Alleen als de school toestemming heeft vastgelegd voor deze uitgever."),
+    )
 
     objects = LicenceQuerySet.as_manager()
 

@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+def _signing_key():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem.decode().replace("\n", "\\n")  # one line, as in an environment file
+
+
 PROD_ENV = {
+    "OIDC_RSA_PRIVATE_KEY": _signing_key(),
     "SECRET_KEY": "x7#kq-production-like-secret-key-with-enough-entropy-2026-abcdefgh",
     "SECRET_HASH_KEYS": "k2:cHJvZHVjdGlvbi1saWtlLWtleWVkLWhhc2gta2V5IQ==",
     "ALLOWED_HOSTS": "basispoort.example",
@@ -38,6 +49,7 @@ def run(args, env):
         "SECRET_KEY", "SECRET_HASH_KEYS", "DJANGO_DEBUG", "DJANGO_SECURE", "ALLOWED_HOSTS",
         "DATABASE_URL", "CACHE_URL", "EMAIL_URL", "EMAIL_FILE_PATH", "SITE_URL",
         "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; check --deploy warns about it
+        "DEMO_PUBLISHER", "OIDC_RSA_PRIVATE_KEY",
     )}
     clean["DJANGO_SETTINGS_MODULE"] = "basispoort.settings"
     return subprocess.run(
@@ -102,6 +114,12 @@ def test_production_services_come_from_urls():
     assert s["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert s["EMAIL_FILE_PATH"] == "/srv/mail"
     assert s["SITE_URL"] == "https://thuis.basispoort.example"
+
+
+def test_check_deploy_warns_about_a_locally_generated_signing_key():
+    env = {k: v for k, v in PROD_ENV.items() if k != "OIDC_RSA_PRIVATE_KEY"}
+    result = run(["manage.py", "check", "--deploy"], env)
+    assert "software.W001" in result.stderr + result.stdout
 
 
 def test_check_deploy_is_clean_under_production_settings():

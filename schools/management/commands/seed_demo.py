@@ -11,6 +11,7 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from oauth2_provider.models import Application
 
 from accounts.models import User
 from homelogin.models import GuardianLink
@@ -55,6 +56,9 @@ PUBLISHERS = {
     "Noorderlicht Educatief": "https://noorderlicht.example",
     "Klaverblad Leermiddelen": "https://klaverblad.example",
 }
+# The demo publisher (demo_publisher app) logs in through Basispoort for these two titles;
+# Rekenroute may know the pupil's first name, Spellingsterren gets only the pseudonym.
+DEMO_PUBLISHER_TITLES = {"rekenroute": True, "spellingsterren": False}
 # slug: (name, publisher, home use, only for these Regenboog groups)
 SOFTWARE = {
     "rekenroute": ("Rekenroute", "Uitgeverij Tulp", True, None),
@@ -200,22 +204,42 @@ class Command(BaseCommand):
         pupil.save(update_fields=["secret_kind", "secret_hash"])
         return pupil
 
+    def oidc_client(self, slug):
+        application, _ = Application.objects.update_or_create(
+            client_id=f"demo-{slug}",
+            defaults={
+                "name": f"Demo-uitgever: {slug}",
+                "client_type": Application.CLIENT_CONFIDENTIAL,
+                "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
+                "algorithm": Application.RS256_ALGORITHM,
+                "redirect_uris": f"{settings.SITE_URL}/demo-uitgever/{slug}/terug/",
+                "post_logout_redirect_uris": f"{settings.SITE_URL}/",
+                "skip_authorization": True,
+                "client_secret": settings.DEMO_PUBLISHER_SECRET,  # stored hashed on save
+            },
+        )
+        return application
+
     def software(self, regenboog, anker, groep3):
         publishers = {
             name: Publisher.objects.update_or_create(name=name, defaults={"website": url})[0]
             for name, url in PUBLISHERS.items()
         }
         for slug, (name, publisher, home_use, only_groups) in SOFTWARE.items():
+            demo = slug in DEMO_PUBLISHER_TITLES
             software, _ = Software.objects.update_or_create(
                 slug=slug,
                 defaults={"name": name, "publisher": publishers[publisher],
                           "icon": f"img/software/{slug}.svg",
-                          "launch_url": f"{settings.SITE_URL}/demo-uitgever/{slug}/"},
+                          "launch_url": f"{settings.SITE_URL}/demo-uitgever/{slug}/" if demo
+                          else f"https://{slug}.example/basispoort/",
+                          "application": self.oidc_client(slug) if demo else None},
             )
             licence, _ = Licence.objects.update_or_create(
                 school=regenboog, software=software,
                 defaults={"home_use": home_use, "all_groups": only_groups is None,
-                          "valid_until": None},
+                          "valid_until": None,
+                          "shares_first_name": DEMO_PUBLISHER_TITLES.get(slug, False)},
             )
             licence.groups.set([groep3] if only_groups else [])
         # Het Anker licenses one title, school use only: proves licences do not leak across schools.

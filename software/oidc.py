@@ -1,0 +1,43 @@
+"""What publishers learn about a pupil through OpenID Connect: as little as they need.
+
+- ``sub``: a pairwise pseudonym, a keyed hash of the publisher and the user
+  (Publisher.pairwise_sub): two publishers cannot link a pupil; one publisher always gets the
+  same ``sub``.
+- ``school`` (BRIN + vestiging) and ``school_name``, ``group`` and ``year_level`` (pupils),
+  ``role`` ("leerling" or "leerkracht").
+- ``given_name`` only when the school's licence says the software needs names; ``eckid`` only
+  when the school recorded consent for it on the licence.
+Never a last name, birth date or e-mail address.
+"""
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from software.models import Licence
+
+
+class BasispoortValidator(OAuth2Validator):
+    # The licence, not the requested scope, decides which claims a publisher gets.
+    oidc_claim_scope = None
+
+    def get_claim_dict(self, request):
+        user, software = request.user, request.client.software
+        pupil = getattr(user, "pupil", None)
+        teacher = getattr(user, "teacher", None)
+        school = pupil.school if pupil else teacher.school
+        claims = {
+            "sub": software.publisher.pairwise_sub(user),
+            "role": "leerling" if pupil else "leerkracht",
+            "school": f"{school.brin}{school.vestiging}",
+            "school_name": school.name,
+        }
+        licence = Licence.objects.filter(school=school, software=software).first()
+        if pupil:
+            claims.update(group=pupil.group.name, year_level=pupil.group.year_level)
+            if pupil.eckid and licence and licence.shares_eckid:
+                claims["eckid"] = pupil.eckid
+        if licence and licence.shares_first_name:
+            claims["given_name"] = pupil.first_name if pupil else user.first_name
+        return claims
+
+    def get_discovery_claims(self, request):
+        return ["sub", "role", "school", "school_name", "group", "year_level", "given_name", "eckid"]
