@@ -59,6 +59,14 @@ def make_secret_hash(value, *, purpose, salt=None):
     return f"{ALGORITHM}${key_id}${salt}${_digest(keys[key_id], purpose, salt, value)}"
 
 
+def secret_hash_candidates(value, *, purpose, salt=""):
+    """``value``'s hash under every configured key, newest first: for looking a row up by its
+    hash (device tokens) when it may have been stored under an older key."""
+    _current, keys = _keys()
+    return [f"{ALGORITHM}${key_id}${salt}${_digest(key, purpose, salt, value)}"
+            for key_id, key in keys.items()]
+
+
 def check_secret_hash(value, encoded, *, purpose):
     """True when ``value`` matches ``encoded``; False for any malformed or unknown-key hash."""
     try:

@@ -7,6 +7,7 @@ from homelogin import views as homelogin_views
 from software.views import LicensedAuthorizationView
 
 from .converters import IdConverter
+from .health import health
 
 register_converter(IdConverter, "id")
 
@@ -17,6 +18,7 @@ admin.site.index_title = "Schoolgegevens"
 urlpatterns = [
     path("", homelogin_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", health, name="health"),
     path("beheer/", admin.site.urls),
     path("leerkracht/", include("schools.urls")),
     path("thuis/", include("homelogin.urls")),

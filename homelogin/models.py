@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from basispoort.hashing import check_secret_hash, make_secret_hash
+from basispoort.hashing import check_secret_hash, make_secret_hash, secret_hash_candidates
 
 MAX_GUARDIANS_PER_PUPIL = 2
 
@@ -141,7 +141,8 @@ class DeviceGrantQuerySet(models.QuerySet):
         """The live grant whose cookie token this is, or None."""
         if not token:
             return None
-        return self.filter(token_hash=DeviceGrant.hash_token(token), revoked_at__isnull=True).first()
+        candidates = secret_hash_candidates(token, purpose="device")  # also under older keys
+        return self.filter(token_hash__in=candidates, revoked_at__isnull=True).first()
 
 
 class DeviceGrant(models.Model):

@@ -1,4 +1,5 @@
 from accounts.models import User
+from basispoort.hashing import needs_rehash
 
 
 class PupilSecretBackend:
@@ -13,6 +14,9 @@ class PupilSecretBackend:
         if pupil is None or secret is None:
             return None
         if pupil.active and pupil.user.is_active and pupil.check_secret(secret):
+            if needs_rehash(pupil.secret_hash):  # made under an older key: move to the new one
+                pupil.set_secret(secret)
+                pupil.save(update_fields=["secret_hash"])
             return pupil.user
         return None
 

@@ -140,6 +140,13 @@ class Pupil(models.Model):
         self.secret_kind = self.SecretKind.PICTURE
         self.secret_hash = make_secret_hash("-".join(pictures), purpose="picture")
 
+    def set_secret(self, value):
+        """Set a PIN (a string) or a picture sequence (a list), whichever ``value`` is."""
+        if isinstance(value, list | tuple):
+            self.set_picture_password(value)
+        else:
+            self.set_pin(value)
+
     def picture_password_taken(self, pictures):
         """True when another pupil of this group already has this picture sequence."""
         others = Pupil.objects.filter(group_id=self.group_id, secret_kind=self.SecretKind.PICTURE)

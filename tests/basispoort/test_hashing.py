@@ -44,3 +44,22 @@ def test_old_key_still_verifies_after_rotation_and_asks_for_rehash(settings):
 def test_malformed_stored_values_never_verify(settings, garbage):
     settings.SECRET_HASH_KEYS = KEY_A
     assert not check_secret_hash("1357", garbage, purpose="pin")
+
+
+def test_after_a_key_rotation_pins_and_devices_keep_working(settings, client, db):
+    from homelogin.services import issue_home_code
+    from tests.factories import PupilFactory
+
+    settings.SECRET_HASH_KEYS = KEY_A
+    emma = PupilFactory(first_name="Emma", pin="1357", home_login_enabled=True)
+    client.post("/thuis/code/", {"code": issue_home_code(pupil=emma)})
+
+    settings.SECRET_HASH_KEYS = f"{KEY_B},{KEY_A}"  # new key first, old key still verifies
+    assert "Emma" in client.get("/thuis/apparaat/").content.decode()
+    response = client.post(f"/thuis/apparaat/leerling/{emma.pk}/", {"pin": "1357"})
+    assert response["Location"] == "/overzicht/"
+    emma.refresh_from_db()
+    assert emma.secret_hash.startswith("hmac-sha256$b2$"), "re-hashed under the new key"
+
+    settings.SECRET_HASH_KEYS = KEY_B  # old key retired: the PIN still works
+    assert emma.check_secret("1357")

@@ -68,7 +68,7 @@ def test_debug_is_off_by_default_and_production_switches_are_on():
     s = settings_with(PROD_ENV)
     assert s["DEBUG"] is False
     assert s["SESSION_COOKIE_SECURE"] is True
-    assert s["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert s["HASHER"] == "basispoort.hashers.Argon2idHasher"
     assert s["STATIC"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 

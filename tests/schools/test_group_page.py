@@ -32,11 +32,12 @@ def test_group_page_shows_what_the_teacher_needs(juf, group, pupil):
     assert code not in page
 
 
-@pytest.mark.parametrize("size", [5, 35])
+@pytest.mark.parametrize("size", [5, 500])
 def test_group_page_queries_do_not_grow_with_the_class(juf, group, size, django_assert_max_num_queries):
-    for child in PupilFactory.create_batch(size, group=group, home_login_enabled=True):
-        GuardianLinkFactory(pupil=child)
-        issue_home_code(pupil=child)
+    for n, child in enumerate(PupilFactory.create_batch(size, group=group, home_login_enabled=True)):
+        if n < 40:  # enough rows with parents and codes to show any per-row query
+            GuardianLinkFactory(pupil=child)
+            issue_home_code(pupil=child)
     with django_assert_max_num_queries(8):
         response = juf.get(f"/leerkracht/groep/{group.pk}/")
     assert response.content.decode().count('name="pupils"') == size
