@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class DutchFirstLocaleMiddleware:
@@ -20,4 +21,20 @@ class DutchFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
+        return response
+
+
+class NoStoreWhenLoggedInMiddleware:
+    """Nothing a logged-in person sees is kept by the browser or a proxy: on a shared device the
+    back button after "Uitloggen" must not show the previous pupil's page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        logged_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if logged_in or request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True,
+                                private=True, max_age=0)
         return response

@@ -8,7 +8,7 @@ configuration table in README.md.
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pupils.middleware.PupilSessionMiddleware",
+    "basispoort.middleware.NoStoreWhenLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -162,6 +164,9 @@ LOGIN_REDIRECT_URL = "/leerkracht/"
 # Secrets shown once after saving must not travel in a cookie: messages live in the session.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Pupil sessions end after this many idle seconds (and at the end of the day).
+PUPIL_SESSION_IDLE = env.int("PUPIL_SESSION_IDLE", default=20 * 60)
+
 # A classroom device (school tablet) shows one group's name tiles until a teacher disconnects it
 # or this many seconds pass (default: one school year).
 CLASSROOM_COOKIE_AGE = env.int("CLASSROOM_COOKIE_AGE", default=365 * 24 * 3600)
@@ -194,6 +199,18 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600
 if PASSWORD_RESET_TIMEOUT <= 0:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT must be a positive number of seconds.")
 # --- end of parents' e-mail accounts -------------------------------------------------------
+
+# Rate limits beyond the lockout (basispoort/throttle.py): (per client IP, whole site).
+# A family enters a handful of codes; a class entering codes at school shares one address.
+THROTTLES = {
+    "home_code": (env.str("THROTTLE_HOME_CODE_IP", default="60/h"),
+                  env.str("THROTTLE_HOME_CODE_SITE", default="6000/m")),
+    "password_mail": (env.str("THROTTLE_PASSWORD_MAIL_IP", default="10/h"),
+                      env.str("THROTTLE_PASSWORD_MAIL_SITE", default="2000/h")),
+    "invite_mail": (env.str("THROTTLE_INVITE_MAIL_IP", default="200/h"),
+                    env.str("THROTTLE_INVITE_MAIL_SITE", default="5000/h")),
+}
+RATELIMIT_USE_CACHE = "default"
 
 # Home login device cookie lifetime (seconds); default one school year.
 HOME_LOGIN_COOKIE_AGE = env.int("HOME_LOGIN_COOKIE_AGE", default=365 * 24 * 3600)
@@ -229,6 +246,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -242,7 +261,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        "script-src": [SELF, NONCE],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "object-src": [NONE],

@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from basispoort.cookies import cookie_name
+from basispoort.throttle import throttled, throttled_response
 from pupils.models import Pupil
 from pupils.views import pupil_login, tile_labels
 
@@ -64,7 +66,7 @@ def _get_child_for_guardian(request, pk):
 def guardian_login(request):
     if request.method == "GET" and _is_guardian(request.user):
         return redirect("homelogin:children")
-    remembered = request.COOKIES.get(REMEMBER_COOKIE, "")
+    remembered = request.COOKIES.get(cookie_name(REMEMBER_COOKIE), "")
     form = GuardianLoginForm(
         request, data=request.POST if request.method == "POST" else None,
         initial={"username": remembered, "remember": bool(remembered)},
@@ -74,11 +76,11 @@ def guardian_login(request):
         response = redirect("homelogin:children")
         if form.cleaned_data["remember"]:
             response.set_cookie(
-                REMEMBER_COOKIE, form.cleaned_data["username"], max_age=REMEMBER_COOKIE_AGE,
+                cookie_name(REMEMBER_COOKIE), form.cleaned_data["username"], max_age=REMEMBER_COOKIE_AGE,
                 httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
             )
         else:
-            response.delete_cookie(REMEMBER_COOKIE, samesite="Lax")
+            response.delete_cookie(cookie_name(REMEMBER_COOKIE), samesite="Lax")
         return response
     locked = form.has_error(NON_FIELD_ERRORS, "locked")
     status = (429 if locked else 400) if request.method == "POST" else 200
@@ -91,6 +93,8 @@ def forgot_password(request):
     """The same answer, on the same page, for every well-formed address: known or not."""
     form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
+        if throttled(request, "password_mail"):
+            return throttled_response(request)
         if not form.is_valid():
             return render(request, "homelogin/guardian_forgot.html", {"form": form}, status=400)
         send_password_link(email=form.cleaned_data["email"])

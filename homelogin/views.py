@@ -9,6 +9,8 @@ from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from basispoort.cookies import cookie_name
+from basispoort.throttle import throttled, throttled_response
 from pupils.models import Pupil
 from pupils.views import pupil_login, tile_labels
 
@@ -24,7 +26,7 @@ DEVICE_SALT = "homelogin.device"
 
 
 def device_cookie_name():
-    return "__Host-bp_thuis" if settings.SESSION_COOKIE_SECURE else "bp_thuis"
+    return cookie_name("bp_thuis")
 
 
 def _device_token(request):
@@ -54,6 +56,8 @@ def code_entry(request):
     form = CodeForm(request.POST or None)
     error, status = None, 200
     if request.method == "POST":
+        if throttled(request, "home_code"):
+            return throttled_response(request)
         if not form.is_valid():
             return render(request, "homelogin/code.html", {"form": form}, status=400)
         selector, verifier = form.cleaned_data["code"]
@@ -110,4 +114,6 @@ def device_pupil(request, pk):
     if grant is None:
         return redirect("homelogin:code")
     pupil = get_object_or_404(grant.visible_pupils().select_related("user", "group"), pk=pk)
-    return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:device"))
+    code_id = grant.entries.filter(pupil=pupil).values_list("code_id", flat=True).get()
+    return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:device"),
+                       device=[grant.pk, code_id])

@@ -1,3 +1,5 @@
+import time
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -12,11 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from basispoort.cookies import cookie_name
 from schools.decorators import teacher_required
 from schools.models import Teacher
 from software.models import Software
 
 from .forms import PictureForm, PinForm
+from .middleware import SESSION_DEVICE, SESSION_SEEN, SESSION_SINCE
 from .models import Pupil
 from .pictures import PICTURES, grid_for
 
@@ -32,7 +36,8 @@ SESSION_RETURN = "pupil_return"  # where "Uitloggen" leads: the tiles this pupil
 
 def _classroom_group(request):
     value = request.get_signed_cookie(
-        CLASSROOM_COOKIE, default="", salt=CLASSROOM_SALT, max_age=settings.CLASSROOM_COOKIE_AGE
+        cookie_name(CLASSROOM_COOKIE), default="", salt=CLASSROOM_SALT,
+        max_age=settings.CLASSROOM_COOKIE_AGE,
     )
     group_id, _, teacher_id = value.partition(":")
     if not (group_id.isdigit() and teacher_id.isdigit()):
@@ -78,7 +83,7 @@ def classroom_connect(request):
     logout(request)
     response = redirect("pupils:classroom")
     response.set_signed_cookie(
-        CLASSROOM_COOKIE, f"{group.pk}:{teacher_id}", salt=CLASSROOM_SALT,
+        cookie_name(CLASSROOM_COOKIE), f"{group.pk}:{teacher_id}", salt=CLASSROOM_SALT,
         max_age=settings.CLASSROOM_COOKIE_AGE, httponly=True, samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
@@ -89,7 +94,7 @@ def classroom_connect(request):
 @teacher_required
 def classroom_disconnect(request):
     response = redirect("pupils:classroom")
-    response.delete_cookie(CLASSROOM_COOKIE, samesite="Lax")
+    response.delete_cookie(cookie_name(CLASSROOM_COOKIE), samesite="Lax")
     return response
 
 
@@ -117,10 +122,11 @@ def tile_labels(tiles):
     ]
 
 
-def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None):
+def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None):
     """The PIN pad or picture grid for ``pupil``, at school or at home (``gate``); every gate's
     last step. ``tiles_url`` is the "Terug" link; "Uitloggen" later leads to ``logout_url``
-    (default: the tiles again).
+    (default: the tiles again). ``device`` is the home device's [grant id, code id]: the
+    session ends when that code is reissued.
 
     Every check goes through authenticate(), so django-axes counts failures per pupil and gate
     and refuses a locked pupil before the secret is looked at. A success logs the pupil in as
@@ -147,7 +153,10 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None):
                     # django-axes resets only the username's count on login; the home account's
                     # count has its own key.
                     axes_reset(username=lockout_key)
-                request.session[SESSION_GATE] = gate
+                request.session.update({
+                    SESSION_GATE: gate, SESSION_SINCE: timezone.localdate().isoformat(),
+                    SESSION_SEEN: time.time(), SESSION_DEVICE: device,
+                })
                 Pupil.objects.filter(pk=pupil.pk).update(
                     **{"last_login_school" if gate == "school" else "last_login_home": timezone.now()}
                 )

@@ -15,8 +15,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from basispoort.throttle import throttled, throttled_response
 from homelogin.cards import code_qr_data_uri, send_home_code_mail
-from homelogin.lockout import locks_for, unlock
+from homelogin.lockout import failures_for, locks_for, unlock
 from homelogin.models import MAX_GUARDIANS_PER_PUPIL, DeviceGrantPupil, GuardianLink
 from homelogin.services import invite_guardian, issue_home_code, remove_guardian_link
 from pupils.forms import SetPicturesForm, SetPinForm
@@ -76,10 +77,10 @@ def _group_page(request, group, *, status=200, bulk_form=None):
         Pupil.objects.for_group(group).select_related("user").with_home_code_info()
         .prefetch_related(Prefetch("guardian_links", GuardianLink.objects.select_related("guardian")))
     )
-    locks = locks_for(pupils)
+    locks, failures = locks_for(pupils), failures_for(pupils)
     return render(request, "schools/group.html", {
         "group": group,
-        "rows": [(pupil, locks[pupil.pk]) for pupil in pupils],
+        "rows": [(pupil, locks[pupil.pk], failures[pupil.pk]) for pupil in pupils],
         "locked": [(pupil, locks[pupil.pk]) for pupil in pupils if any(locks[pupil.pk].values())],
         "bulk_form": bulk_form,
         "actions": BulkPupilsForm.ACTIONS,
@@ -292,6 +293,8 @@ def pupil_code_mail(request, pk):
 @teacher_required
 def pupil_add_guardian(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
+    if throttled(request, "invite_mail"):
+        return throttled_response(request)
     form = GuardianEmailForm(request.POST, pupil=pupil)
     if form.is_valid():
         try:

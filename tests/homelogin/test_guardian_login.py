@@ -113,7 +113,8 @@ def test_remember_my_username_sets_a_cookie_with_only_the_address(client, guardi
 
 def test_remember_cookie_is_secure_like_the_session_cookie(client, guardian, settings):
     settings.SESSION_COOKIE_SECURE = True
-    assert log_in(client, "ouder@example.nl", remember="on").cookies[REMEMBER_COOKIE]["secure"]
+    cookie = log_in(client, "ouder@example.nl", remember="on").cookies[f"__Host-{REMEMBER_COOKIE}"]
+    assert cookie["secure"] and cookie["httponly"] and cookie["path"] == "/"
 
 
 def test_unticked_forgets_the_username(client, guardian):

@@ -3,6 +3,7 @@ from django.http import HttpResponse
 
 from pupils.views import CLASSROOM_COOKIE, CLASSROOM_SALT
 from tests.factories import GroupFactory, PupilFactory, TeacherFactory
+from tests.helpers import log_in_pupil
 
 
 def connect(client, teacher, group):
@@ -36,7 +37,7 @@ def test_teacher_connects_device_and_is_logged_out(client, teacher, group, pupil
 def test_connect_needs_a_teacher(client, group, pupil):
     response = client.post("/klas/instellen/", {"group": group.pk})
     assert response.status_code == 302 and "/leerkracht/inloggen/" in response["Location"]
-    client.force_login(pupil.user)
+    log_in_pupil(client, pupil)
     assert client.post("/klas/instellen/", {"group": group.pk}).status_code == 403
 
 

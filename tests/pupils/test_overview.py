@@ -2,6 +2,7 @@ import pytest
 
 from pupils.views import SESSION_GATE
 from tests.factories import GroupFactory, LicenceFactory, PupilFactory, SoftwareFactory
+from tests.helpers import log_in_pupil
 from tests.pupils.test_classroom import connect
 
 
@@ -32,8 +33,10 @@ def test_at_school_the_overview_shows_the_groups_licensed_software(client, teach
         assert unlicensed not in page
 
 
-def test_outside_school_only_home_use_software_shows(client, pupil, software):
-    client.force_login(pupil.user)  # a session that did not come through the classroom device
+def test_at_home_only_home_use_software_shows(client, pupil, software):
+    pupil.home_login_enabled = True
+    pupil.save()
+    log_in_pupil(client, pupil, gate="home")
     page = client.get("/overzicht/").content.decode()
     assert "Typetuin" in page and "Rekenroute" not in page
 
@@ -45,7 +48,7 @@ def test_overview_needs_a_logged_in_pupil(client, teacher):
 
 
 def test_overview_is_never_cached(client, pupil):
-    client.force_login(pupil.user)
+    log_in_pupil(client, pupil)
     assert "no-store" in client.get("/overzicht/")["Cache-Control"]
 
 
@@ -54,7 +57,7 @@ def test_overview_runs_a_fixed_number_of_queries(client, pupil, titles,
                                                  django_assert_max_num_queries):
     for _ in range(titles):
         LicenceFactory(school=pupil.school, home_use=True)
-    client.force_login(pupil.user)
+    log_in_pupil(client, pupil)
     with django_assert_max_num_queries(5):
         response = client.get("/overzicht/")
     assert response.content.decode().count('class="tile"') == titles
@@ -71,11 +74,11 @@ def test_logout_ends_the_session_and_returns_to_the_tiles(client, teacher, group
 
 
 def test_logout_over_get_is_refused(client, pupil):
-    client.force_login(pupil.user)
+    log_in_pupil(client, pupil)
     assert client.get("/uitloggen/").status_code == 405
 
 
 def test_deactivated_pupil_loses_the_overview(client, pupil):
-    client.force_login(pupil.user)
+    log_in_pupil(client, pupil)
     PupilFactory._meta.model.objects.filter(pk=pupil.pk).update(active=False)
     assert client.get("/overzicht/")["Location"] == "/"

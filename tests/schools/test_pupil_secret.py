@@ -4,6 +4,7 @@ import pytest
 
 from pupils.models import Pupil
 from tests.factories import PupilFactory
+from tests.helpers import log_in_pupil
 
 
 def set_secret(client, pupil, **data):
@@ -26,7 +27,7 @@ def test_permission_ladder_for_the_pupil_page(client, teacher, outsider, pupil):
     client.force_login(outsider.user)
     assert client.get(url).status_code == 404
     assert set_secret(client, pupil, kind="pin", pin="0000").status_code == 404
-    client.force_login(pupil.user)
+    log_in_pupil(client, pupil)
     assert client.get(url).status_code == 403
     client.force_login(teacher.user)
     assert "Emma de Vries" in client.get(url).content.decode()

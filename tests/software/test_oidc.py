@@ -12,8 +12,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from oauth2_provider.models import AccessToken, Application
 
-from pupils.views import SESSION_GATE
 from tests.factories import LicenceFactory, PublisherFactory, PupilFactory, SoftwareFactory
+from tests.helpers import log_in_pupil
 
 REDIRECT = "https://uitgever.example/basispoort/terug"
 SECRET = "publisher-client-secret-0123456789"
@@ -44,10 +44,7 @@ def rekenroute(pupil):
 
 
 def log_in(client, pupil, gate="school"):
-    client.force_login(pupil.user)
-    session = client.session
-    session[SESSION_GATE] = gate
-    session.save()
+    log_in_pupil(client, pupil, gate=gate)
 
 
 def pkce():
@@ -173,6 +170,8 @@ def test_unlicensed_pupil_is_refused(client, pupil):
 def test_school_only_licence_is_refused_at_home(client, pupil):
     software = connect(SoftwareFactory(name="Schoolwerk"))
     LicenceFactory(school=pupil.school, software=software, home_use=False)
+    pupil.home_login_enabled = True
+    pupil.save()
     log_in(client, pupil, gate="home")
     assert "niet voor thuis" in refused(authorize(client, software)[0])
     log_in(client, pupil, gate="school")

@@ -1,0 +1,56 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import Pupil
+
+SESSION_SINCE = "pupil_since"  # the day the pupil logged in
+SESSION_SEEN = "pupil_seen"  # when the pupil last did something (epoch seconds)
+SESSION_DEVICE = "pupil_device"  # [grant id, code id] when the pupil came in on a home device
+
+
+class PupilSessionMiddleware:
+    """Pupil sessions live on shared devices (a classroom tablet, the family laptop), so they
+    end by themselves: after PUPIL_SESSION_IDLE seconds without a request, at the end of the
+    day, and at once when the pupil is deactivated, home login is switched off (at home), or
+    the home login code they came in with is reissued."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.kind == User.Kind.PUPIL and not self._still_valid(request):
+            logout(request)
+        return self.get_response(request)
+
+    def _still_valid(self, request):
+        from pupils.views import SESSION_GATE  # views import this module's names
+
+        session, now = request.session, time.time()
+        if session.get(SESSION_SINCE) != timezone.localdate().isoformat():
+            return False
+        if now - session.get(SESSION_SEEN, 0) > settings.PUPIL_SESSION_IDLE:
+            return False
+        if now - session[SESSION_SEEN] > 60:  # write the session at most once a minute
+            session[SESSION_SEEN] = now
+        pupil = Pupil.objects.active().select_related("school").filter(user=request.user).first()
+        if pupil is None:
+            return False
+        if session.get(SESSION_GATE) == "school":
+            return True
+        if not pupil.can_log_in_at_home():
+            return False
+        device = session.get(SESSION_DEVICE)
+        if device is None:
+            return True
+        from homelogin.models import DeviceGrantPupil
+
+        return DeviceGrantPupil.objects.filter(
+            grant_id=device[0], code_id=device[1], pupil=pupil,
+            grant__revoked_at__isnull=True, code__revoked_at__isnull=True,
+        ).exists()
