@@ -164,6 +164,10 @@ LOGIN_REDIRECT_URL = "/leerkracht/"
 # Secrets shown once after saving must not travel in a cookie: messages live in the session.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Retention (manage.py prune_logs, run daily): audit entries and login records older than this.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
+
 # Pupil sessions end after this many idle seconds (and at the end of the day).
 PUPIL_SESSION_IDLE = env.int("PUPIL_SESSION_IDLE", default=20 * 60)
 

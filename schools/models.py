@@ -138,22 +138,28 @@ class Teacher(models.Model):
         return self.school.groups.all()
 
 
+def printable(text):
+    """No line breaks or control characters: typed input cannot forge an extra log line."""
+    return "".join(ch if ch.isprintable() else " " for ch in str(text))
+
+
 class AuditEntryQuerySet(models.QuerySet):
     def record(self, request, action, *, school, pupil=None, detail=""):
         """Write down who did what to whom, from where. Never pass a secret as ``detail``."""
         from axes.helpers import get_client_ip_address
 
-        user = getattr(request, "user", None)
+        user = getattr(request, "user", None) if request is not None else None
         return self.create(
             school=school, actor=user if user and user.is_authenticated else None,
-            action=action, pupil=pupil, detail=detail[:500],
-            ip_address=get_client_ip_address(request) or None,
+            action=action, pupil=pupil, detail=printable(detail)[:500],
+            ip_address=(get_client_ip_address(request) or None) if request is not None else None,
         )
 
 
 class AuditEntry(models.Model):
-    """The school's audit log: every teacher action and import, readable by the school's
-    administrator."""
+    """The audit log: logins and failures (never the secret), locks and unlocks, teacher
+    actions, imports and licence changes, with who, whom, when and from which address. A school
+    administrator reads their own school's entries."""
 
     class Action(models.TextChoices):
         SECRET_SET = "secret_set", _("wachtwoord ingesteld")
@@ -166,8 +172,15 @@ class AuditEntry(models.Model):
         GUARDIAN_ADDED = "guardian_added", _("e-mailadres ouder toegevoegd")
         GUARDIAN_REMOVED = "guardian_removed", _("e-mailadres ouder verwijderd")
         IMPORTED = "imported", _("geïmporteerd")
+        LOGIN_OK = "login_ok", _("ingelogd")
+        LOGIN_FAILED = "login_failed", _("inloggen mislukt")
+        LOCKED = "locked", _("geblokkeerd")
+        LICENCE_CHANGED = "licence_changed", _("licentie gewijzigd")
 
-    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="audit_entries")
+    # Empty for events that belong to no one school (a parent's login, an unknown code).
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

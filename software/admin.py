@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from schools.models import AuditEntry
+
 from .models import Licence, Publisher, Software
 
 
@@ -38,3 +40,18 @@ class LicenceAdmin(admin.ModelAdmin):
     list_select_related = ["software", "school"]
     filter_horizontal = ["groups"]
     date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        AuditEntry.objects.record(request, AuditEntry.Action.LICENCE_CHANGED, school=obj.school,
+                                  detail=f"{obj.software}: {'gewijzigd' if change else 'nieuw'}, "
+                                         f"thuis {'ja' if obj.home_use else 'nee'}")
+
+    def delete_model(self, request, obj):
+        AuditEntry.objects.record(request, AuditEntry.Action.LICENCE_CHANGED, school=obj.school,
+                                  detail=f"{obj.software}: verwijderd")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for licence in queryset.select_related("software", "school"):
+            self.delete_model(request, licence)
