@@ -18,8 +18,7 @@ def demo_world(live_server, settings):
     return Pupil.objects.get(external_id="demo-5a-01")
 
 
-def test_pupil_launches_demo_software_and_the_publisher_greets_her(page, assert_accessible, demo_world):
-    emma = demo_world
+def emma_logs_in_at_school(page):
     page.goto("/leerkracht/inloggen/?next=/klas/")
     page.get_by_label("Gebruikersnaam").fill("leerkracht")
     page.get_by_label("Wachtwoord").fill("basispoort-demo")
@@ -29,6 +28,11 @@ def test_pupil_launches_demo_software_and_the_publisher_greets_her(page, assert_
     expect(page.get_by_role("button", name="OK")).to_be_visible()
     page.get_by_label("Je wachtwoord (4 cijfers)").fill("1357")
     expect(page.get_by_role("heading", name="Hallo Emma!")).to_be_visible()
+
+
+def test_pupil_launches_demo_software_and_the_publisher_greets_her(page, assert_accessible, demo_world):
+    emma = demo_world
+    emma_logs_in_at_school(page)
 
     page.get_by_role("link", name="Rekenroute").click()
     expect(page.get_by_role("heading", name="Hallo Emma! Groep 5a, OBS De Regenboog")).to_be_visible()
@@ -41,14 +45,7 @@ def test_pupil_launches_demo_software_and_the_publisher_greets_her(page, assert_
 
 
 def test_spellingsterren_gets_no_name(page, demo_world):
-    page.goto("/leerkracht/inloggen/?next=/klas/")
-    page.get_by_label("Gebruikersnaam").fill("leerkracht")
-    page.get_by_label("Wachtwoord").fill("basispoort-demo")
-    page.get_by_role("button", name="Inloggen").click()
-    page.get_by_role("button", name="Dit apparaat gebruiken voor Groep 5a").click()
-    page.get_by_role("link", name="Emma").click()
-    expect(page.get_by_role("button", name="OK")).to_be_visible()
-    page.get_by_label("Je wachtwoord (4 cijfers)").fill("1357")
+    emma_logs_in_at_school(page)
     page.get_by_role("link", name="Spellingsterren").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Hallo! Groep 5a"))).to_be_visible()
     assert page.locator("[data-claim=given_name]").count() == 0

@@ -9,13 +9,6 @@ from tests.factories import PupilFactory
 
 
 @pytest.fixture
-def emma(pupil):
-    pupil.home_login_enabled = True
-    pupil.save()
-    return pupil
-
-
-@pytest.fixture
 def code(emma):
     return issue_home_code(pupil=emma)
 

@@ -7,13 +7,6 @@ from tests.factories import LicenceFactory, PupilFactory
 
 
 @pytest.fixture
-def emma(pupil):
-    pupil.home_login_enabled = True
-    pupil.save()
-    return pupil
-
-
-@pytest.fixture
 def device(client, emma):
     client.post("/thuis/code/", {"code": issue_home_code(pupil=emma)})
     return client
