@@ -143,9 +143,7 @@ def children(request):
     return render(request, "homelogin/guardian_children.html", {
         "heading": _("Wie gaat er werken?"),
         "gate": "home",
-        "tiles": tile_labels([
-            (p, reverse("homelogin:child", args=[p.pk])) for p in pupils if p.can_log_in_at_home()
-        ]),
+        "tiles": tile_labels([p for p in pupils if p.can_log_in_at_home()], "homelogin:child"),
         "switched_off": [p for p in pupils if not p.can_log_in_at_home()],
     })
 

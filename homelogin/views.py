@@ -41,7 +41,7 @@ def _device_grant(request):
 
 def _device_tiles(grant):
     pupils = list(grant.visible_pupils()) if grant else []
-    return tile_labels([(p, reverse("homelogin:device_pupil", args=[p.pk])) for p in pupils])
+    return tile_labels(pupils, "homelogin:device_pupil")
 
 
 @never_cache

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from basispoort.hashing import check_secret_hash, make_secret_hash
 
-from .pictures import PICTURE_CHOICES, grid_for
+from .pictures import PICTURE_CHOICES, grid_for, picture_url
 
 PIN_RE = re.compile(r"^[0-9]{4}$")
 # Generated PINs skip the ones anybody would guess first.
@@ -104,6 +104,10 @@ class Pupil(models.Model):
     @property
     def full_name(self):
         return " ".join(p for p in [self.first_name, self.last_name_prefix, self.last_name] if p)
+
+    @property
+    def tile_picture_url(self):
+        return picture_url(self.tile_picture)
 
     def clean(self):
         # A pupil's group must belong to the pupil's own school: isolation depends on it.

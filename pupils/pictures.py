@@ -2,6 +2,9 @@
 and the Dutch name a screen reader reads aloud. The order is fixed: a school whose grid holds
 12 pictures shows the first 12."""
 
+from functools import cache
+
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 PICTURES = {
@@ -31,3 +34,9 @@ PICTURE_CHOICES = list(PICTURES.items())
 def grid_for(school):
     """The slugs shown in this school's picture grid, in order."""
     return list(PICTURES)[: school.picture_grid_size]
+
+
+@cache
+def picture_url(slug):
+    """The static URL of a picture, looked up once per process (a class page shows 30 tiles)."""
+    return static(f"img/pictures/{slug}.svg")

@@ -62,12 +62,9 @@ def classroom(request):
         })
     if group is None:
         return render(request, "pupils/classroom_not_connected.html")
-    tiles = [
-        (pupil, reverse("pupils:classroom_pupil", args=[pupil.pk]))
-        for pupil in Pupil.objects.for_group(group)
-    ]
     return render(request, "pupils/tile_picker.html", {
-        "tiles": tile_labels(tiles), "heading": group.name, "group": group, "gate": "school",
+        "tiles": tile_labels(Pupil.objects.for_group(group), "pupils:classroom_pupil"),
+        "heading": group.name, "group": group, "gate": "school",
     })
 
 
@@ -109,16 +106,18 @@ def classroom_pupil(request, pk):
     return pupil_login(request, pupil, gate="school", tiles_url=reverse("pupils:classroom"))
 
 
-def tile_labels(tiles):
-    """[(pupil, url)] → [(pupil, label, url)]: the first name, plus the last-name initial when
-    two pupils in the list share a first name."""
+def tile_labels(pupils, viewname):
+    """[(pupil, label, url)] for a list of name tiles: the first name, plus the last-name
+    initial when two pupils in the list share a first name; each tile links to ``viewname``."""
+    pupils = list(pupils)
+    url = reverse(viewname, args=[0]).replace("/0/", "/{}/")  # one reverse() for the whole class
     counts = {}
-    for pupil, _url in tiles:
+    for pupil in pupils:
         counts[pupil.first_name] = counts.get(pupil.first_name, 0) + 1
     return [
         (pupil, f"{pupil.first_name} {pupil.last_name[:1]}." if counts[pupil.first_name] > 1
-         else pupil.first_name, url)
-        for pupil, url in tiles
+         else pupil.first_name, url.format(pupil.pk))
+        for pupil in pupils
     ]
 
 
