@@ -160,6 +160,7 @@ AUTHENTICATION_BACKENDS = [
 PASSWORD_HASHERS = [
     "basispoort.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "basispoort.hashers.ClientSecretHasher",  # OAuth client secrets only, never passwords
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -332,6 +333,7 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
     "OAUTH2_VALIDATOR_CLASS": "software.oidc.BasispoortValidator",
+    "CLIENT_SECRET_HASHER": "pbkdf2_sha256_client_secret",
     "SCOPES": {"openid": "OpenID Connect"},
     "DEFAULT_SCOPES": ["openid"],
     "PKCE_REQUIRED": True,

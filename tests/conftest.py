@@ -12,7 +12,10 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def _fast_and_plain(settings):
     # Argon2 is deliberately slow; tests that check hashing itself ask for it explicitly.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "basispoort.hashers.ClientSecretHasher",  # publishers' OAuth client secrets
+    ]
     # The manifest storage needs collectstatic; tests serve static files from the source tree.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -47,3 +47,17 @@ def test_pin_check_does_not_use_the_password_hasher(real_hashers, db, monkeypatc
     assert pupil.check_secret("2468") and not pupil.check_secret("1357")
     assert pupil.secret_hash.startswith("hmac-sha256$")
     assert calls == []
+
+
+def test_client_secrets_are_stored_hashed_without_the_password_cost(real_hashers, db):
+    from oauth2_provider.models import Application
+
+    app = Application.objects.create(
+        name="Uitgever", client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        client_secret="k" * 64, redirect_uris="https://uitgever.example/terug")
+    assert app.client_secret.startswith("pbkdf2_sha256_client_secret$1000$")
+    assert "k" * 64 not in app.client_secret
+    guardian = GuardianFactory()
+    guardian.set_password("een-lang-wachtwoord-2026")
+    assert guardian.password.startswith("argon2$"), "people's passwords keep Argon2id"
