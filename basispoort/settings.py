@@ -202,11 +202,10 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "pin", "pictu
 # Locks are per account, not per IP: a whole school shares one IP address, and ten typos across a
 # class must not lock every pupil out. Guessing across accounts is throttled separately.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-# Client IP behind a TLS proxy: only as many X-Forwarded-For hops as there are trusted proxies.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Client IP behind a TLS proxy: only as many X-Forwarded-For hops as there are trusted proxies
+# (basispoort/client_ip.py); used by django-axes, the throttles and the audit log alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "basispoort.client_ip.client_ip"
 
 # --- Parents' e-mail accounts (homelogin/guardian_views.py) ---------------------------------
 # A set-password link (the invitation when a teacher enters a parent's e-mail, and every "forgot"

@@ -617,7 +617,10 @@ def main(argv=None):
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--out", help="default: bench/results-<db>.md")
     args = parser.parse_args(argv)
-    args.extra = (argv if argv is not None else sys.argv[1:])[1:]
+    extra = (argv if argv is not None else sys.argv[1:])[1:]
+    # The report repeats the options, but not a machine path given with --out.
+    args.extra = [a for i, a in enumerate(extra)
+                  if not a.startswith("--out") and not (i and extra[i - 1] == "--out")]
     for name, value, low, high in [("duration", args.duration, 5, 600), ("users", args.users, 1, 256),
                                    ("storm-users", args.storm_users, 1, 256),
                                    ("storm-duration", args.storm_duration, 5, 600),

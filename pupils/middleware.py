@@ -38,9 +38,10 @@ class PupilSessionMiddleware:
             return False
         if now - session[SESSION_SEEN] > 60:  # write the session at most once a minute
             session[SESSION_SEEN] = now
-        pupil = Pupil.objects.active().select_related("school").filter(user=request.user).first()
+        pupil = Pupil.objects.active().select_related("school", "group").filter(user=request.user).first()
         if pupil is None:
             return False
+        request.pupil = pupil  # the views need it too: one query, not two
         if session.get(SESSION_GATE) == "school":
             return True
         if not pupil.can_log_in_at_home():

@@ -184,11 +184,10 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None
 
 
 def _logged_in_pupil(request):
+    """The logged-in pupil, as PupilSessionMiddleware found them still allowed in."""
     if not request.user.is_authenticated or request.user.kind != User.Kind.PUPIL:
         return None
-    return (
-        Pupil.objects.active().select_related("school", "group").filter(user=request.user).first()
-    )
+    return getattr(request, "pupil", None)
 
 
 @never_cache

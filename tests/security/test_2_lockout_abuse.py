@@ -46,3 +46,17 @@ def test_teacher_sees_failed_attempts_and_locks(client, teacher, group, pupil):
     client.force_login(teacher.user)
     page = client.get(f"/leerkracht/groep/{group.pk}/").content.decode()
     assert "Mislukte pogingen" in page and "<strong>4</strong>" in page
+
+
+def test_behind_one_trusted_proxy_the_client_is_the_address_the_proxy_saw(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(10):  # the client forges the left part; the proxy appends the real address
+        client.post("/thuis/code/", {"code": "ZZZZ-2222-2222"},
+                    HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.7", REMOTE_ADDR="192.0.2.1")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    other_family = client.post("/thuis/code/", {"code": "ZZZZ-2222-2222"},
+                               HTTP_X_FORWARDED_FOR="198.51.100.4", REMOTE_ADDR="192.0.2.1")
+    assert other_family.status_code == 403  # not locked: another client behind the same proxy
+    blocked = client.post("/thuis/code/", {"code": "ZZZZ-2222-2222"},
+                          HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7", REMOTE_ADDR="192.0.2.1")
+    assert blocked.status_code == 429
