@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: demo run setup test test-fast e2e lint migrations-check messages
+.PHONY: demo run setup test test-fast e2e lint check migrations-check messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ e2e: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+check: setup
+	$(DEV_ENV) $(PY) manage.py check
 
 migrations-check: setup
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run

@@ -24,7 +24,10 @@ if (BASE_DIR / ".env").is_file():
 
 def _require(name, value, why):
     if not value:
-        raise ImproperlyConfigured(f"{name} must be set when DJANGO_DEBUG is off: {why}")
+        raise ImproperlyConfigured(
+            f"{name} must be set when DJANGO_DEBUG is off: {why} "
+            "On a development machine, set DJANGO_DEBUG=1 (the Makefile's targets do)."
+        )
     return value
 
 
