@@ -126,3 +126,15 @@ def test_check_deploy_is_clean_under_production_settings():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PROD_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_manage_py_on_a_bare_laptop_runs_in_development_mode():
+    result = run(["manage.py", "check"], {})
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_manage_py_with_a_production_secret_stays_in_production_mode():
+    result = run(["manage.py", "check"], {"SECRET_KEY": PROD_ENV["SECRET_KEY"]})
+    assert result.returncode != 0
+    assert "SECRET_HASH_KEYS must be set when DJANGO_DEBUG is off" in result.stderr
