@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: demo run setup test test-fast e2e lint check migrations-check messages
+.PHONY: demo run setup test test-fast test-clock e2e lint check migrations-check messages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: setup
 
 test-fast: setup
 	$(PY) -m pytest -m "not e2e"
+
+# The non-browser tests at another date, e.g. `make test-clock SHIFT=+250d` (Debian's faketime).
+SHIFT ?= +250d
+test-clock: setup
+	faketime -f '$(SHIFT)' $(PY) -m pytest -m "not e2e" -q
 
 e2e: setup
 	$(PY) -m pytest tests/e2e

@@ -34,7 +34,7 @@ def test_group_year_level_is_1_to_8_in_the_database(db):
 
 
 def test_group_names_are_unique_per_school_year(db):
-    group = GroupFactory(name="Groep 5a")
+    group = GroupFactory(name="Groep 5a", school_year="2026-2027")
     GroupFactory(school=group.school, name="Groep 5a", school_year="2027-2028")
     with pytest.raises(IntegrityError):
         GroupFactory(school=group.school, name="Groep 5a", school_year=group.school_year)

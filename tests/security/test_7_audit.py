@@ -3,6 +3,7 @@ and licence change is in the audit log with who, whom, when and from where; neve
 input cannot forge a log line."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from schools.models import AuditEntry
 from tests.factories import SoftwareFactory, UserFactory
@@ -51,6 +52,6 @@ def test_licence_changes_in_beheer_are_logged(client, school):
     software = SoftwareFactory(name="Taaltuin")
     client.post(reverse("admin:software_licence_add"), {
         "school": school.pk, "software": software.pk, "all_groups": "on", "home_use": "on",
-        "valid_from": "2026-08-01"})
+        "valid_from": timezone.localdate().isoformat()})
     entry = AuditEntry.objects.get(action="licence_changed")
     assert entry.school == school and entry.actor == admin and "Taaltuin" in entry.detail

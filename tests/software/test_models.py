@@ -9,6 +9,13 @@ from tests.factories import GroupFactory, LicenceFactory, PupilFactory, Software
 TODAY = datetime.date(2026, 11, 23)
 
 
+@pytest.fixture(autouse=True)
+def _clock_on_today(time_machine):
+    # Licences start on the real date by default (``Licence.valid_from``), so the clock stands
+    # on TODAY for the whole test: every date compared comes from this one value.
+    time_machine.move_to(datetime.datetime.combine(TODAY, datetime.time(12)), tick=False)
+
+
 @pytest.fixture
 def catalogue(pupil, group):
     other_group = GroupFactory(school=pupil.school, name="Groep 3", year_level=3)
