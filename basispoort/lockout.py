@@ -1,13 +1,198 @@
-"""What a locked-out person sees (django-axes' AXES_LOCKOUT_CALLABLE).
+"""The lockout policy of every gate, in one place: whose counter a failure counts against, how
+many failures lock, for how long, what slows a device down, and how a lock is lifted. "Why is
+this child locked?" is answered here; this is the only module that speaks to django-axes.
 
-Login views render their own lockout message in context (the PIN pad says "Je account is even op
-slot"), with status 429; that response is kept. Anything else gets a plain Dutch page.
+Counters (django-axes AccessAttempt rows, one per key; 10 failures lock the key for an hour):
+
+- ``pupil:<id>:school`` — the pupil's PIN or pictures on a classroom device of their own group;
+- ``pupil:<id>:home``   — the same on a home device that holds the pupil's code, or in their
+  parent's session. School and home count apart: ten tries at home never lock the classroom;
+- ``staff:<typed name>`` and ``guardian:<typed address>`` — the teachers' and parents' password
+  forms, for known and unknown names alike (the answer never tells whether an account exists);
+- ``password:<typed name>`` — any other password form (the platform admin's login);
+- ``code-ip:<address>`` — wrong home login codes, per client IP address.
+
+A key is built by our own code, never taken from what someone typed: whatever a password form is
+given lands under its own prefix, so no form can reach a pupil's counter. A pupil's counter
+is reachable only through that pupil's own gate, and the views of those gates check the device
+or the parent before they ask for the secret.
+
+On top of the counters, failures on the pupil gates are *slowed down* per device and per IP
+address (``PUPIL_FAILURE_THROTTLES``), and failures on the password forms per IP address
+(``PASSWORD_FAILURE_THROTTLES``): one naughty classmate can lock one friend, not the class.
+The numbers are in settings and docs/security.md.
 """
 
+from datetime import timedelta
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
+from axes.utils import reset
+from django.conf import settings
+from django.db.models import Max, Sum
 from django.shortcuts import render
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+
+from .client_ip import client_ip
+
+PUPIL_GATES = ("school", "home")
+PASSWORD_GATES = ("staff", "guardian")
+
+
+# Keys --------------------------------------------------------------------------------------
+
+
+def pupil_key(pupil, gate):
+    """The counter of ``pupil``'s secret on ``gate`` ("school" or "home")."""
+    if gate not in PUPIL_GATES:
+        raise ValueError(f"unknown pupil gate {gate!r}")
+    return f"pupil:{pupil.pk}:{gate}"
+
+
+def pupil_id_from_key(key):
+    """The pupil id in a pupil key, or None for any other key."""
+    prefix, _, rest = (key or "").partition(":")
+    pupil_id, _, gate = rest.partition(":")
+    return int(pupil_id) if prefix == "pupil" and pupil_id.isdigit() and gate in PUPIL_GATES else None
+
+
+def password_key(gate, username):
+    """The counter of a password form's typed name ("staff" or "guardian" form)."""
+    return lockout_username(None, {"username": username, "gate": gate})
+
+
+def code_ip_key(request):
+    return f"code-ip:{client_ip(request)}"
+
+
+def lockout_username(request, credentials):
+    """django-axes' AXES_USERNAME_CALLABLE: the counter a login attempt belongs to.
+
+    The pupil gates and the code entry pass a key they built (``gate`` is "school", "home" or
+    "code"); the password forms pass what was typed with their own ``gate``, and it is prefixed
+    with that gate, so typed text can never name a pupil's key.
+    """
+    credentials = credentials or {}
+    username = str(credentials.get("username") or "")
+    gate = credentials.get("gate")
+    if gate in (*PUPIL_GATES, "code"):
+        return username
+    if gate not in PASSWORD_GATES:
+        gate = "password"
+        if not username and request is not None:
+            username = str(request.POST.get("username", ""))
+    return f"{gate}:{username}"
+
+
+# Asking and answering ----------------------------------------------------------------------
+
+
+def is_locked(request, key):
+    """True while ``key`` has had too many failures (without counting anything)."""
+    return not AxesProxyHandler.is_allowed(request, {"username": key, "gate": "code"})
+
+
+def was_locked(request):
+    """True when the authenticate() call just made on ``request`` was refused by the lock."""
+    return getattr(request, "axes_locked_out", False)
+
+
+def succeeded(key):
+    """A correct secret: the key's count starts again."""
+    reset(username=key)
 
 
 def lockout_response(request, original_response=None, credentials=None):
+    """What a locked-out person sees (AXES_LOCKOUT_CALLABLE). Login views render their own
+    message in context (the PIN pad says "Je account is even op slot") with status 429; that
+    response is kept. Anything else gets a plain Dutch page."""
     if original_response is not None and original_response.status_code == 429:
         return original_response
     return render(request, "lockout.html", status=429)
+
+
+# Slowing down: many failures across accounts from one device or address --------------------
+
+
+def _usage(request, group, key, rate, *, increment):
+    return get_usage(request, group=group, key=lambda _group, _request: key, rate=rate,
+                     increment=increment)
+
+
+def _over(request, throttles, sources, *, increment):
+    over = False
+    for name, source in sources.items():
+        for rate in throttles[name]:
+            usage = _usage(request, f"fail:{name}:{rate}", source, rate, increment=increment)
+            over = over or (usage is not None and usage["count"] >= usage["limit"])
+    return over
+
+
+def _pupil_sources(request, device):
+    return {"device": device, "ip": client_ip(request) or "unknown"}
+
+
+def pupil_gate_slowed(request, *, device):
+    """True while the device (e.g. "klas:<id>", "thuis:<grant>", "ouder:<user>") or the client
+    address has had too many failed secrets across pupils: the pad asks them to wait, and no
+    secret is checked (nothing is counted against the pupil) until the window has passed."""
+    return _over(request, settings.PUPIL_FAILURE_THROTTLES, _pupil_sources(request, device),
+                 increment=False)
+
+
+def pupil_gate_failed(request, *, device):
+    """Count one failed secret against the device and the client address."""
+    _over(request, settings.PUPIL_FAILURE_THROTTLES, _pupil_sources(request, device), increment=True)
+
+
+def password_forms_slowed(request):
+    """True while this address has had too many failed logins on the password forms."""
+    return _over(request, settings.PASSWORD_FAILURE_THROTTLES, {"ip": client_ip(request) or "unknown"},
+                 increment=False)
+
+
+def password_form_failed(request):
+    _over(request, settings.PASSWORD_FAILURE_THROTTLES, {"ip": client_ip(request) or "unknown"},
+          increment=True)
+
+
+# What teachers see, and unlocking ------------------------------------------------------------
+
+
+def locks_for(pupils):
+    """{pupil id: {"school": until or None, "home": until or None}} in one query."""
+    keys = {pupil_key(pupil, gate): (pupil.pk, gate) for pupil in pupils for gate in PUPIL_GATES}
+    result = {pupil.pk: dict.fromkeys(PUPIL_GATES) for pupil in pupils}
+    if not keys:
+        return result
+    cooloff = timedelta(hours=settings.AXES_COOLOFF_TIME)
+    rows = (
+        AccessAttempt.objects.filter(username__in=keys, attempt_time__gte=timezone.now() - cooloff)
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+    )
+    for row in rows:
+        if row["failures"] >= settings.AXES_FAILURE_LIMIT:
+            pupil_id, gate = keys[row["username"]]
+            result[pupil_id][gate] = row["last"] + cooloff
+    return result
+
+
+def failures_for(pupils):
+    """{pupil id: number of recent failed attempts, school and home together}."""
+    keys = {pupil_key(pupil, gate): pupil.pk for pupil in pupils for gate in PUPIL_GATES}
+    counts = dict.fromkeys((p.pk for p in pupils), 0)
+    rows = (
+        AccessAttempt.objects.filter(username__in=keys)
+        .values("username").annotate(failures=Sum("failures_since_start"))
+    )
+    for row in rows:
+        counts[keys[row["username"]]] += row["failures"]
+    return counts
+
+
+def unlock(pupil):
+    """Lift both of a pupil's locks at once (the teacher's "Ontgrendelen")."""
+    for gate in PUPIL_GATES:
+        reset(username=pupil_key(pupil, gate))

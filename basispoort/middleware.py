@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
@@ -38,3 +41,32 @@ class NoStoreWhenLoggedInMiddleware:
             patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True,
                                 private=True, max_age=0)
         return response
+
+
+SESSION_STARTED = "session_started"  # when this login happened (epoch seconds)
+SESSION_SEEN = "session_seen"  # when this adult last did something
+
+
+class AdultSessionLimitsMiddleware:
+    """Staff and parents' sessions end by themselves: after SESSION_LIMITS[kind] = (idle seconds,
+    absolute seconds) — for staff 30 minutes idle and 12 hours in all, for parents a few hours
+    idle. A teacher who walks away from the classroom computer is logged out before the next
+    lesson is over. (Pupils' sessions have their own, shorter rules: pupils/middleware.py.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        limits = settings.SESSION_LIMITS.get(user.kind) if user.is_authenticated else None
+        if limits is not None:
+            idle, absolute = limits
+            session, now = request.session, time.time()
+            # Set at login (accounts/signals.py); a session without them is from before these
+            # limits existed and ends now.
+            started, seen = session.get(SESSION_STARTED, 0), session.get(SESSION_SEEN, 0)
+            if now - seen > idle or now - started > absolute:
+                logout(request)
+            elif now - seen > 60:  # the session is written at most once a minute
+                session[SESSION_SEEN] = now
+        return self.get_response(request)

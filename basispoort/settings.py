@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "basispoort.middleware.AdultSessionLimitsMiddleware",
     "pupils.middleware.PupilSessionMiddleware",
     "basispoort.middleware.NoStoreWhenLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,7 +157,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes asks: it refuses locked-out credentials before any check runs.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PasswordBackend",
     "pupils.backends.PupilSecretBackend",
     "homelogin.backends.HomeCodeBackend",
 ]
@@ -181,6 +182,17 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
 
+# Staff and parents' sessions end after (idle seconds, absolute seconds) for their kind of account
+# (basispoort/middleware.py).
+_STAFF_SESSION = (env.int("STAFF_SESSION_IDLE", default=30 * 60),
+                  env.int("STAFF_SESSION_MAX", default=12 * 3600))
+SESSION_LIMITS = {
+    "admin": _STAFF_SESSION,
+    "teacher": _STAFF_SESSION,
+    "guardian": (env.int("GUARDIAN_SESSION_IDLE", default=3 * 3600),
+                 env.int("GUARDIAN_SESSION_MAX", default=24 * 3600)),
+}
+
 # Pupil sessions end after this many idle seconds (and at the end of the day).
 PUPIL_SESSION_IDLE = env.int("PUPIL_SESSION_IDLE", default=20 * 60)
 
@@ -188,13 +200,17 @@ PUPIL_SESSION_IDLE = env.int("PUPIL_SESSION_IDLE", default=20 * 60)
 # or this many seconds pass (default: one school year).
 CLASSROOM_COOKIE_AGE = env.int("CLASSROOM_COOKIE_AGE", default=365 * 24 * 3600)
 
-# Lockout (django-axes): 10 failures lock for an hour; a success resets the count; a failure
-# during a lock does not stretch it (otherwise anyone could keep a pupil locked out forever).
+# Lockout (basispoort/lockout.py, counted by django-axes): 10 failures lock one counter for an
+# hour. A pupil has one counter per gate (school, home), reachable only through that gate;
+# password forms count under their own prefix, so no typed name can reach a pupil's counter.
+# A failure during a lock does not stretch it (otherwise anyone could keep a pupil locked out
+# forever); a success resets the count (each gate does it, in lockout.succeeded()).
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 1  # hours
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "basispoort.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "basispoort.lockout.lockout_response"
 # Successful logins are in our own audit log (schools.AuditEntry); axes' access log would record
 # every one a second time, at two extra writes per login in the 08:30 storm.
@@ -203,7 +219,17 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "pin", "pictures", "code",
                              "new_password1", "new_password2"]
 # Locks are per account, not per IP: a whole school shares one IP address, and ten typos across a
-# class must not lock every pupil out. Guessing across accounts is throttled separately.
+# class must not lock every pupil out. Failures across accounts are slowed down instead
+# (fixed windows, counted in the cache): wrong PINs and pictures per device and per address,
+# wrong passwords per address. A device is one classroom tablet, one home device, or one
+# parent's session.
+PUPIL_FAILURE_THROTTLES = {
+    "device": env.list("THROTTLE_PUPIL_FAILURES_DEVICE", default=["15/5m", "40/h"]),
+    "ip": env.list("THROTTLE_PUPIL_FAILURES_IP", default=["100/10m", "300/h"]),
+}
+PASSWORD_FAILURE_THROTTLES = {
+    "ip": env.list("THROTTLE_PASSWORD_FAILURES_IP", default=["20/10m", "60/h"]),
+}
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Client IP behind a TLS proxy: only as many X-Forwarded-For hops as there are trusted proxies
 # (basispoort/client_ip.py); used by django-axes, the throttles and the audit log alike.
@@ -269,6 +295,11 @@ SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language cookie like every other: only our server reads it (DutchFirstLocaleMiddleware),
+# the switcher is a plain form post, so no script needs it.
+LANGUAGE_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,10 +1,11 @@
 class HomeCodeBackend:
     """Checks the secret half of a home login code: ``authenticate(request, username=<the
-    pupil's home lockout key>, home_code=<HomeLoginCode found by selector>, verifier="2XPA9FHT")``.
+    client address's code key>, gate="code", home_code=<HomeLoginCode found by selector, or
+    None>, verifier="2XPA9FHT")``.
 
     Returns the pupil's User on a match, but nobody is logged in by it: a correct code only
     lets this device show the pupil's tile. Going through authenticate() is what lets
-    django-axes count wrong verifiers against the pupil's home account.
+    django-axes count wrong codes against the client's address (basispoort/lockout.py).
     """
 
     def authenticate(self, request, home_code=None, verifier=None, **credentials):

@@ -18,10 +18,14 @@ def code_qr_data_uri(code):
 
 
 def send_home_code_mail(*, pupil, code, to):
+    """Mail ``code`` to the parents' addresses ``to``; raises when the mail server refuses.
+
+    The subject names no child: a mistyped address must not receive a child's name beside a
+    working code, and a name from the administration system never reaches a mail header."""
     context = {"pupil": pupil, "school": pupil.school, "code": code, "url": code_url(code),
                "site": settings.SITE_URL}
     mail = EmailMultiAlternatives(
-        subject=_("Thuis login code voor %(name)s") % {"name": pupil.first_name},
+        subject=_("Uw thuis login code voor Basispoort"),
         body=render_to_string("homelogin/email/home_code.txt", context),
         to=to,
     )

@@ -1,22 +1,22 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.forms import PasswordLoginForm
 
 from .services import normalise_email
 
 EMAIL_LABEL = _("Gebruikersnaam (e-mailadres)")
 
 
-class GuardianLoginForm(AuthenticationForm):
+class GuardianLoginForm(PasswordLoginForm):
     """The parents' login on /thuis/. The username is the e-mail address the teacher entered;
-    case and surrounding spaces do not matter. AuthenticationForm.clean() calls
-    authenticate(request, username=<normalised e-mail>, password=...), so django-axes counts the
-    failures per address, for known and unknown addresses alike."""
+    case and surrounding spaces do not matter. Only parents' accounts get in; django-axes
+    counts the failures per typed address, for known and unknown addresses alike."""
+
+    gate = "guardian"
 
     username = forms.CharField(
         label=EMAIL_LABEL,
@@ -34,6 +34,7 @@ class GuardianLoginForm(AuthenticationForm):
     remember = forms.BooleanField(label=_("Onthoud mijn gebruikersnaam"), required=False)
 
     error_messages = {
+        **PasswordLoginForm.error_messages,
         "invalid_login": _("Dit e-mailadres en dit wachtwoord horen niet bij elkaar. Let op de "
                            "schrijfwijze van uw e-mailadres, of maak via 'Gebruikersnaam of "
                            "wachtwoord vergeten' een nieuw wachtwoord aan."),
@@ -51,27 +52,6 @@ class GuardianLoginForm(AuthenticationForm):
 
     def clean_username(self):
         return normalise_email(self.cleaned_data["username"])
-
-    def clean(self):
-        try:
-            return super().clean()
-        except ValidationError:
-            if self.is_locked:
-                raise ValidationError(self.error_messages["locked"], code="locked") from None
-            raise
-
-    def confirm_login_allowed(self, user):
-        # Only parents come in here. A teacher's or pupil's username with its right password gets
-        # the same answer as a wrong password, and counts as a failure like one, so this door
-        # tells nothing about other accounts.
-        if user.kind != User.Kind.GUARDIAN or not user.is_active:
-            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
-                                   request=self.request)
-            raise self.get_invalid_login_error()
-
-    @property
-    def is_locked(self):
-        return getattr(self.request, "axes_locked_out", False)
 
 
 class ForgotPasswordForm(forms.Form):

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.password_validation import password_validators_help_texts
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from basispoort import lockout
 from basispoort.cookies import cookie_name
 from basispoort.throttle import throttled, throttled_response
 from pupils.models import Pupil
@@ -82,7 +82,7 @@ def guardian_login(request):
         else:
             response.delete_cookie(cookie_name(REMEMBER_COOKIE), samesite="Lax")
         return response
-    locked = form.has_error(NON_FIELD_ERRORS, "locked")
+    locked = form.is_locked
     status = (429 if locked else 400) if request.method == "POST" else 200
     return render(request, "homelogin/guardian_login.html", {"form": form, "locked": locked},
                   status=status)
@@ -113,8 +113,13 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
     form_class = GuardianSetPasswordForm
     template_name = "homelogin/guardian_set_password.html"
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "accounts.backends.PasswordBackend"
     success_url = reverse_lazy("homelogin:children")
+
+    def form_valid(self, form):
+        # Whoever reads the parent's mailbox may set a new password; that also ends a lockout.
+        lockout.succeeded(lockout.password_key("guardian", self.user.username))
+        return super().form_valid(form)
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
@@ -157,6 +162,7 @@ def child(request, pk):
     return pupil_login(
         request, pupil, gate="home",
         tiles_url=reverse("homelogin:children"), logout_url=reverse("homelogin:login"),
+        device_key=f"ouder:{request.user.pk}",
     )
 
 

@@ -65,6 +65,21 @@ def remember_on_device(*, token, code):
     return token
 
 
+def revoke_home_devices(*, pupil):
+    """Every home device that remembers ``pupil`` forgets them; returns how many did. Their
+    sessions end at once (a session is bound to the device entry, which is gone). A device left
+    with no pupil is revoked as a whole: if the old code is typed on it again, it comes back as
+    a new device, with a new cookie, that the teacher sees."""
+    with transaction.atomic():
+        entries = DeviceGrantPupil.objects.filter(pupil=pupil)
+        grant_ids = list(entries.values_list("grant_id", flat=True))
+        removed, _by_model = entries.delete()
+        DeviceGrant.objects.filter(pk__in=grant_ids, entries__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    return removed
+
+
 # Parents' e-mail accounts: a teacher enters a parent's e-mail, the parent gets a link to set a
 # password ("Gebruikersnaam of wachtwoord vergeten" sends a new one). The link is a Django
 # password-reset token; Django's PasswordResetForm skips accounts without a usable password, and

@@ -1,5 +1,3 @@
-from axes.helpers import get_client_ip_address
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -9,6 +7,7 @@ from django.utils.timezone import now as timezone_now
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from basispoort import lockout
 from basispoort.cookies import cookie_name
 from basispoort.throttle import throttled, throttled_response
 from pupils.models import Pupil
@@ -61,26 +60,27 @@ def code_entry(request):
         if not form.is_valid():
             return render(request, "homelogin/code.html", {"form": form}, status=400)
         selector, verifier = form.cleaned_data["code"]
-        code = (
-            HomeLoginCode.objects.current().select_related("pupil__school", "pupil__user")
-            .filter(selector=selector).first()
-        )
-        if code is None:
-            # No such code: the guess counts against the client's IP address.
-            authenticate(request, username=f"code-ip:{get_client_ip_address(request)}")
-            error = "locked_ip" if getattr(request, "axes_locked_out", False) else "wrong"
+        # Wrong codes count against the client's address, never against a pupil: a code is
+        # not a pupil's own gate, and a guessed selector must not lock a child's home account.
+        # While the address is locked every code answers the same, known or not.
+        ip_key = lockout.code_ip_key(request)
+        if lockout.is_locked(request, ip_key):
+            error = "locked_ip"
         else:
-            pupil = code.pupil
+            code = (
+                HomeLoginCode.objects.current().select_related("pupil__school", "pupil__user")
+                .filter(selector=selector).first()
+            )
             with transaction.atomic():
-                Pupil.objects.lock_for_attempt(pupil.pk)
-                user = authenticate(request, username=pupil.lockout_key("home"), home_code=code,
+                if code is not None:  # parallel guesses at one code are checked one by one
+                    Pupil.objects.lock_for_attempt(code.pupil_id)
+                user = authenticate(request, username=ip_key, gate="code", home_code=code,
                                     verifier=verifier)
             if user is None:
-                error = "locked" if getattr(request, "axes_locked_out", False) else "wrong"
-            elif not pupil.can_log_in_at_home():
+                error = "locked_ip" if lockout.was_locked(request) else "wrong"
+            elif not code.pupil.can_log_in_at_home():
                 error = "disabled"
             else:
-                axes_reset(username=pupil.lockout_key("home"))  # a success resets the count
                 token = remember_on_device(token=_device_token(request), code=code)
                 response = redirect("homelogin:device")
                 response.set_signed_cookie(
@@ -114,6 +114,6 @@ def device_pupil(request, pk):
     if grant is None:
         return redirect("homelogin:code")
     pupil = get_object_or_404(grant.visible_pupils().select_related("user", "group"), pk=pk)
-    code_id = grant.entries.filter(pupil=pupil).values_list("code_id", flat=True).get()
+    entry_id = grant.entries.filter(pupil=pupil).values_list("pk", flat=True).get()
     return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:device"),
-                       device=[grant.pk, code_id])
+                       device_key=f"thuis:{grant.pk}", device=entry_id)

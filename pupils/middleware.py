@@ -10,7 +10,7 @@ from .models import Pupil
 
 SESSION_SINCE = "pupil_since"  # the day the pupil logged in
 SESSION_SEEN = "pupil_seen"  # when the pupil last did something (epoch seconds)
-SESSION_DEVICE = "pupil_device"  # [grant id, code id] when the pupil came in on a home device
+SESSION_DEVICE = "pupil_device"  # the home device entry (DeviceGrantPupil id) the pupil came in on
 
 
 class PupilSessionMiddleware:
@@ -51,7 +51,8 @@ class PupilSessionMiddleware:
             return True
         from homelogin.models import DeviceGrantPupil
 
-        return DeviceGrantPupil.objects.filter(
-            grant_id=device[0], code_id=device[1], pupil=pupil,
-            grant__revoked_at__isnull=True, code__revoked_at__isnull=True,
+        # The entry, not the device: once a teacher or parent revokes it, this session never
+        # comes back, not even when the same code is entered again on the same device.
+        return isinstance(device, int) and DeviceGrantPupil.objects.filter(
+            pk=device, pupil=pupil, grant__revoked_at__isnull=True, code__revoked_at__isnull=True,
         ).exists()

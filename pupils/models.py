@@ -117,12 +117,6 @@ class Pupil(models.Model):
     def can_log_in_at_home(self):
         return self.active and self.home_login_enabled and self.school.active
 
-    def lockout_key(self, gate):
-        """The name django-axes counts this pupil's failures under. School and home are separate
-        accounts: ten wrong tries at home must not lock the pupil out of class next morning.
-        At school it is the username, so axes resets it by itself after a successful login."""
-        return self.user.username if gate == "school" else f"{self.user.username}@thuis"
-
     # Secrets. The PIN or picture sequence is never stored, only its keyed hash.
 
     def set_pin(self, pin):

@@ -1,7 +1,6 @@
+import secrets
 import time
 
-from axes.handlers.proxy import AxesProxyHandler
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from basispoort import lockout
 from basispoort.cookies import cookie_name
 from schools.decorators import teacher_required
 from schools.models import Teacher
@@ -30,17 +30,26 @@ SESSION_GATE = "pupil_gate"  # "school" or "home": which software the overview m
 SESSION_RETURN = "pupil_return"  # where "Uitloggen" leads: the tiles this pupil came from
 
 
-# Classroom device: a signed cookie "<group id>:<teacher id>". It stays valid while that teacher
-# may still see that group, so taking a teacher off a group also switches off their devices.
+# Classroom device: a signed cookie "<group id>:<teacher id>:<device id>". It stays valid while
+# that teacher may still see that group, so taking a teacher off a group also switches off their
+# devices. The device id (random, made when the teacher connects the device) is what failed
+# PINs are slowed down per: one tablet, not the whole class.
 
 
-def _classroom_group(request):
+def _classroom_cookie(request):
     value = request.get_signed_cookie(
         cookie_name(CLASSROOM_COOKIE), default="", salt=CLASSROOM_SALT,
         max_age=settings.CLASSROOM_COOKIE_AGE,
     )
-    group_id, _, teacher_id = value.partition(":")
+    group_id, teacher_id, device_id = (value.split(":") + ["", ""])[:3]
     if not (group_id.isdigit() and teacher_id.isdigit()):
+        return None, None, None
+    return group_id, teacher_id, f"klas:{group_id}:{teacher_id}:{device_id}"
+
+
+def _classroom_group(request):
+    group_id, teacher_id, _device = _classroom_cookie(request)
+    if group_id is None:
         return None
     teacher = Teacher.objects.filter(pk=teacher_id, user__is_active=True).first()
     if teacher is None:
@@ -80,7 +89,8 @@ def classroom_connect(request):
     logout(request)
     response = redirect("pupils:classroom")
     response.set_signed_cookie(
-        cookie_name(CLASSROOM_COOKIE), f"{group.pk}:{teacher_id}", salt=CLASSROOM_SALT,
+        cookie_name(CLASSROOM_COOKIE), f"{group.pk}:{teacher_id}:{secrets.token_hex(8)}",
+        salt=CLASSROOM_SALT,
         max_age=settings.CLASSROOM_COOKIE_AGE, httponly=True, samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
@@ -103,7 +113,8 @@ def classroom_pupil(request, pk):
     pupil = get_object_or_404(
         Pupil.objects.active().select_related("school", "group", "user"), pk=pk, group=group
     )
-    return pupil_login(request, pupil, gate="school", tiles_url=reverse("pupils:classroom"))
+    return pupil_login(request, pupil, gate="school", tiles_url=reverse("pupils:classroom"),
+                       device_key=_classroom_cookie(request)[2])
 
 
 def tile_labels(pupils, viewname):
@@ -121,18 +132,19 @@ def tile_labels(pupils, viewname):
     ]
 
 
-def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None):
+def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None, device=None):
     """The PIN pad or picture grid for ``pupil``, at school or at home (``gate``); every gate's
     last step. ``tiles_url`` is the "Terug" link; "Uitloggen" later leads to ``logout_url``
-    (default: the tiles again). ``device`` is the home device's [grant id, code id]: the
-    session ends when that code is reissued.
+    (default: the tiles again). ``device_key`` names the device or parent session the attempt
+    comes from, for slowing down failures across pupils (basispoort/lockout.py). ``device`` is
+    the home device's entry id: the session ends when that entry is revoked.
 
     Every check goes through authenticate(), so django-axes counts failures per pupil and gate
     and refuses a locked pupil before the secret is looked at. A success logs the pupil in as
     their own User with a new session key: whoever was logged in on this browser before (a
     parent) is logged out.
     """
-    lockout_key = pupil.lockout_key(gate)
+    key = lockout.pupil_key(pupil, gate)
     pictures = pupil.secret_kind == Pupil.SecretKind.PICTURE
     context = {"pupil": pupil, "gate": gate, "back_url": tiles_url, "error": None}
     status = 200
@@ -141,17 +153,17 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None
         form = PictureForm(request.POST, school=pupil.school) if pictures else PinForm(request.POST)
         if pictures and form.is_valid() and not form.complete:
             pass  # without JavaScript: ask for the next picture
+        elif form.is_valid() and lockout.pupil_gate_slowed(request, device=device_key):
+            context["error"], status = "slow", 429
+            form = PictureForm(school=pupil.school) if pictures else PinForm()
         elif form.is_valid():
             secret = form.cleaned_data["pictures" if pictures else "pin"]
             with transaction.atomic():
                 Pupil.objects.lock_for_attempt(pupil.pk)
-                user = authenticate(request, username=lockout_key, pupil=pupil, secret=secret, gate=gate)
+                user = authenticate(request, username=key, pupil=pupil, secret=secret, gate=gate)
             if user is not None:
                 login(request, user, backend="pupils.backends.PupilSecretBackend")
-                if gate != "school":
-                    # django-axes resets only the username's count on login; the home account's
-                    # count has its own key.
-                    axes_reset(username=lockout_key)
+                lockout.succeeded(key)
                 request.session.update({
                     SESSION_GATE: gate, SESSION_SINCE: timezone.localdate().isoformat(),
                     SESSION_SEEN: time.time(), SESSION_DEVICE: device,
@@ -161,14 +173,17 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None
                 )
                 request.session[SESSION_RETURN] = logout_url or tiles_url
                 return redirect("pupils:overview")
-            context["error"] = "locked" if getattr(request, "axes_locked_out", False) else "wrong"
-            status = 429 if context["error"] == "locked" else 403
+            if lockout.was_locked(request):
+                context["error"], status = "locked", 429
+            else:
+                context["error"], status = "wrong", 403
+                lockout.pupil_gate_failed(request, device=device_key)
             form = PictureForm(school=pupil.school) if pictures else PinForm()
         else:
             context["error"], status = "invalid", 400
     else:
         form = PictureForm(school=pupil.school) if pictures else PinForm()
-        if not AxesProxyHandler.is_allowed(request, {"username": lockout_key}):
+        if lockout.is_locked(request, key):
             context["error"], status = "locked", 429
 
     if pictures:

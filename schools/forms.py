@@ -1,15 +1,18 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import PasswordLoginForm
 from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import GUARDIAN_ALREADY_LINKED, GUARDIAN_EMAIL_TAKEN, normalise_email
 from pupils.models import Pupil
 
 
-class TeacherLoginForm(AuthenticationForm):
+class TeacherLoginForm(PasswordLoginForm):
+    """The staff login on /leerkracht/inloggen/: only staff accounts of a school get in."""
+
+    gate = "staff"
     username = forms.CharField(
         label=_("Gebruikersnaam"), max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username",
@@ -20,15 +23,10 @@ class TeacherLoginForm(AuthenticationForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
+        **PasswordLoginForm.error_messages,
         "invalid_login": _("Deze gebruikersnaam en dit wachtwoord horen niet bij elkaar."),
-        "inactive": _("Dit account is niet actief."),
+        "inactive": _("Deze gebruikersnaam en dit wachtwoord horen niet bij elkaar."),
     }
-
-    def confirm_login_allowed(self, user):
-        super().confirm_login_allowed(user)
-        # Parents and pupils have their own doors; here only school staff get in.
-        if user.kind not in (User.Kind.TEACHER, User.Kind.ADMIN) or not hasattr(user, "teacher"):
-            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
 
 
 class GuardianEmailForm(forms.Form):

@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from accounts.models import User
+from basispoort.lockout import pupil_id_from_key
 
 from .models import AuditEntry
 
@@ -37,7 +38,11 @@ def audit_login_failure(sender, credentials, request=None, **kwargs):
 
 @receiver(user_locked_out)
 def audit_lock(sender, request, username, ip_address, **kwargs):
-    user = User.objects.filter(username=(username or "").removesuffix("@thuis")).first()
+    pupil_id = pupil_id_from_key(username)
+    if pupil_id is not None:
+        user = User.objects.filter(pupil__pk=pupil_id).first()
+    else:  # "staff:juf", "guardian:ouder@example.nl", "code-ip:…": the part after the gate
+        user = User.objects.filter(username=(username or "").partition(":")[2]).first()
     school, pupil = _school_and_pupil(user) if user else (None, None)
     AuditEntry.objects.record(request, AuditEntry.Action.LOCKED, school=school, pupil=pupil,
                               detail=username or "")

@@ -1,4 +1,5 @@
 import hashlib
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,11 +16,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from basispoort.lockout import failures_for, locks_for, unlock
 from basispoort.throttle import throttled, throttled_response
 from homelogin.cards import code_qr_data_uri, send_home_code_mail
-from homelogin.lockout import failures_for, locks_for, unlock
-from homelogin.models import MAX_GUARDIANS_PER_PUPIL, DeviceGrantPupil, GuardianLink
-from homelogin.services import invite_guardian, issue_home_code, remove_guardian_link
+from homelogin.models import MAX_GUARDIANS_PER_PUPIL, GuardianLink
+from homelogin.services import (
+    invite_guardian,
+    issue_home_code,
+    remove_guardian_link,
+    revoke_home_devices,
+)
 from pupils.forms import SetPicturesForm, SetPinForm
 from pupils.models import Pupil, generate_pin
 from pupils.pictures import PICTURES
@@ -29,6 +35,8 @@ from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, TeacherLoginFo
 from .importing import ImportFileError, import_school
 from .models import AuditEntry, Teacher
 
+logger = logging.getLogger(__name__)
+
 
 class TeacherLoginView(auth_views.LoginView):
     template_name = "schools/login.html"
@@ -36,7 +44,8 @@ class TeacherLoginView(auth_views.LoginView):
     redirect_authenticated_user = False
 
     def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        return self.render_to_response(self.get_context_data(form=form),
+                                       status=429 if form.is_locked else 400)
 
 
 class TeacherLogoutView(auth_views.LogoutView):
@@ -276,8 +285,18 @@ def pupil_code_mail(request, pk):
         messages.error(request, _("Zet eerst thuis inloggen aan en vul een e-mailadres van een "
                                   "ouder/verzorger in."))
         return redirect("schools:pupil", pk=pupil.pk)
-    send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
-                        to=addresses)
+    try:
+        # The old code is revoked in the same transaction: when the mail cannot be delivered,
+        # nothing changes and the family's code keeps working.
+        with transaction.atomic():
+            send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
+                                to=addresses)
+    except Exception:
+        logger.exception("A home login code mail could not be sent")
+        messages.error(request, _("De e-mail kon niet worden verstuurd. Er is niets veranderd: de "
+                                  "oude thuis login code werkt nog. Probeer het later opnieuw, of "
+                                  "druk een nieuw kaartje af."))
+        return redirect("schools:pupil", pk=pupil.pk)
     AuditEntry.objects.record(request, AuditEntry.Action.CODE_MAILED, school=pupil.school, pupil=pupil,
                               detail=", ".join(addresses))
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
@@ -337,7 +356,7 @@ def pupil_remove_guardian(request, pk, link_pk):
 def pupil_revoke_devices(request, pk):
     """Every home device that remembers this pupil forgets them (their siblings stay)."""
     pupil = _get_pupil_for_teacher(request, pk)
-    removed, _by_model = DeviceGrantPupil.objects.filter(pupil=pupil).delete()
+    removed = revoke_home_devices(pupil=pupil)
     AuditEntry.objects.record(request, AuditEntry.Action.DEVICES_REVOKED, school=pupil.school, pupil=pupil)
     messages.success(request, ngettext(
         "%(count)s thuisapparaat toont %(name)s niet meer.",

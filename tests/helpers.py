@@ -13,3 +13,9 @@ def log_in_pupil(client, pupil, gate="school", device=None):
     session.update({SESSION_GATE: gate, SESSION_SINCE: timezone.localdate().isoformat(),
                     SESSION_SEEN: time.time(), SESSION_DEVICE: device})
     session.save()
+
+
+def connect(client, teacher, group):
+    """A teacher makes ``client`` a classroom device of ``group`` (and is logged out by it)."""
+    client.force_login(teacher.user)
+    return client.post("/klas/instellen/", {"group": group.pk})

@@ -72,13 +72,13 @@ def test_a_siblings_code_adds_to_the_same_device(client, emma, code):
     assert {p.first_name for p in device_pupils(client)} == {"Emma", "Daan"}
 
 
-def test_wrong_verifier_is_refused_and_counted_for_the_pupil(client, emma, code):
+def test_wrong_verifier_is_refused_and_counted_against_the_ip_not_the_pupil(client, emma, code):
     selector = code.split("-")[0]
     response = enter(client, f"{selector}-2222-2222")
     assert response.status_code == 403
     assert "Deze code klopt niet" in response.content.decode()
     assert device_cookie_name() not in response.cookies
-    assert AccessAttempt.objects.get().username == emma.lockout_key("home")
+    assert AccessAttempt.objects.get().username == "code-ip:127.0.0.1"
 
 
 def test_unknown_selector_counts_against_the_ip(client, code):
@@ -112,14 +112,13 @@ def test_malformed_code_is_400_and_not_counted(client, db, bad):
     assert not AccessAttempt.objects.exists()
 
 
-def test_ten_wrong_verifiers_lock_and_the_right_code_is_then_refused(client, emma, code,
-                                                                     monkeypatch):
+def test_ten_wrong_verifiers_lock_the_ip_and_the_right_code_is_then_refused(client, emma, code,
+                                                                            monkeypatch):
     selector = code.split("-")[0]
     for _ in range(10):
         response = enter(client, f"{selector}-2222-2222")
     assert response.status_code == 429
-    assert ("Je thuis account is 1 uur geblokkeerd. Alleen je leerkracht kan het eerder "
-            "ontgrendelen.") in response.content.decode()
+    assert "te vaak verkeerde codes" in response.content.decode()
     checked = []
     monkeypatch.setattr(HomeLoginCode, "check_verifier", lambda self, v: checked.append(v))
     response = enter(client, code)
@@ -134,9 +133,10 @@ def test_ten_unknown_codes_lock_the_ip(client, db):
     assert "te vaak verkeerde codes" in response.content.decode()
 
 
-def test_a_correct_code_resets_the_count(client, emma, code):
+def test_a_correct_code_does_not_reset_the_ips_count(client, emma, code):
+    # Otherwise one real code would buy an address endless guesses at every other code.
     selector = code.split("-")[0]
     for _ in range(9):
         enter(client, f"{selector}-2222-2222")
     assert enter(client, code).status_code == 302
-    assert enter(client, f"{selector}-2222-2222").status_code == 403  # counted anew, not locked
+    assert enter(client, f"{selector}-2222-2222").status_code == 429

@@ -85,7 +85,7 @@ def test_ten_wrong_pins_at_home_lock_the_home_account_only(device, emma, teacher
     assert "Je thuis account is 1 uur geblokkeerd" in response.content.decode()
     assert device.post(f"/thuis/apparaat/leerling/{emma.pk}/", {"pin": "1357"}).status_code == 429
     # The same pupil can still log in at school the next morning.
-    from tests.pupils.test_classroom import connect
+    from tests.helpers import connect
     connect(device, teacher, group)
     assert device.post(f"/klas/leerling/{emma.pk}/", {"pin": "1357"}).status_code == 302
 

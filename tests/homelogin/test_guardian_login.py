@@ -71,7 +71,7 @@ def test_a_teachers_or_pupils_account_cannot_log_in_here(client, teacher, pupil)
     response = log_in(client, "juf")
     assert response.status_code == 400 and WRONG in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert AccessAttempt.objects.get(username="juf").failures_since_start == 1
+    assert AccessAttempt.objects.get(username="guardian:juf").failures_since_start == 1
     response = log_in(client, pupil.user.username)
     assert response.status_code == 400 and WRONG in response.content.decode()
 
@@ -186,4 +186,4 @@ def test_failed_attempts_never_store_the_password(client, guardian):
     log_in(client, "ouder@example.nl", "my-secret-typo")
     attempt = AccessAttempt.objects.get()
     assert "my-secret-typo" not in attempt.post_data
-    assert attempt.username == "ouder@example.nl"
+    assert attempt.username == "guardian:ouder@example.nl"

@@ -179,7 +179,7 @@ def test_wrong_pin_counts_against_the_childs_home_account(parent, emma):
     response = parent.post(child_url(emma), {"pin": "0000"})
     assert response.status_code == 403
     assert "Dat klopt niet" in response.content.decode()
-    assert AccessAttempt.objects.get().username == emma.lockout_key("home")
+    assert AccessAttempt.objects.get().username == f"pupil:{emma.pk}:home"
     # The parent is still logged in and can let the child try again.
     assert parent.get(TILES).status_code == 200
 

@@ -3,12 +3,7 @@ from django.http import HttpResponse
 
 from pupils.views import CLASSROOM_COOKIE, CLASSROOM_SALT
 from tests.factories import GroupFactory, PupilFactory, TeacherFactory
-from tests.helpers import log_in_pupil
-
-
-def connect(client, teacher, group):
-    client.force_login(teacher.user)
-    return client.post("/klas/instellen/", {"group": group.pk})
+from tests.helpers import connect, log_in_pupil
 
 
 def signed_cookie(value):

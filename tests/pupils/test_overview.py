@@ -2,8 +2,7 @@ import pytest
 
 from pupils.views import SESSION_GATE
 from tests.factories import GroupFactory, LicenceFactory, PupilFactory, SoftwareFactory
-from tests.helpers import log_in_pupil
-from tests.pupils.test_classroom import connect
+from tests.helpers import connect, log_in_pupil
 
 
 def log_in_at_school(client, teacher, group, pupil):

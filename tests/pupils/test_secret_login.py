@@ -2,7 +2,7 @@ import pytest
 from axes.models import AccessAttempt
 
 from tests.factories import PupilFactory
-from tests.pupils.test_classroom import connect
+from tests.helpers import connect
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_failed_attempts_never_store_the_pin(device, pupil):
     device.post(url(pupil), {"pin": "8642"})
     attempt = AccessAttempt.objects.get()
     assert "8642" not in attempt.post_data
-    assert attempt.username == pupil.user.username
+    assert attempt.username == f"pupil:{pupil.pk}:school"
 
 
 def test_pictures_in_the_right_order_log_in(device, group):

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import PupilFactory
-from tests.pupils.test_classroom import connect
+from tests.helpers import connect
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 import segno
 from django.test import Client
 
-from homelogin.lockout import locks_for
+from basispoort.lockout import locks_for
 from homelogin.models import HomeLoginCode
 from homelogin.services import issue_home_code
 from tests.factories import GuardianLinkFactory, PupilFactory

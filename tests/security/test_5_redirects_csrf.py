@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import GuardianLinkFactory
-from tests.pupils.test_classroom import connect
+from tests.helpers import connect
 
 EVIL = ["https://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example"]
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from schools.models import AuditEntry
 from tests.factories import SoftwareFactory, UserFactory
-from tests.pupils.test_classroom import connect
+from tests.helpers import connect
 
 
 def actions():

@@ -1,0 +1,49 @@
+"""The lockout policy (basispoort/lockout.py): whose counter a failure counts against."""
+
+import pytest
+from axes.models import AccessAttempt
+from django.test import RequestFactory
+
+from basispoort import lockout
+
+
+def test_a_pupil_has_one_counter_per_gate(pupil):
+    assert lockout.pupil_key(pupil, "school") == f"pupil:{pupil.pk}:school"
+    assert lockout.pupil_key(pupil, "home") == f"pupil:{pupil.pk}:home"
+    with pytest.raises(ValueError):
+        lockout.pupil_key(pupil, "staff")
+
+
+@pytest.mark.parametrize("typed", ["pupil:1:school", "leerling-99xx-demo-5a-05", "pupil:1:home"])
+@pytest.mark.parametrize("gate", ["staff", "guardian", None])
+def test_typed_names_land_under_the_forms_own_prefix(typed, gate):
+    key = lockout.lockout_username(RequestFactory().post("/"), {"username": typed, "gate": gate})
+    assert key == f"{gate or 'password'}:{typed}"
+    assert lockout.pupil_id_from_key(key) is None
+
+
+def test_the_pupil_id_is_read_back_only_from_a_pupil_key():
+    assert lockout.pupil_id_from_key("pupil:12:home") == 12
+    assert lockout.pupil_id_from_key("staff:pupil:12:home") is None
+    assert lockout.pupil_id_from_key("pupil:x:home") is None
+
+
+def test_unlock_lifts_both_gates_and_nothing_else(pupil):
+    for key in (f"pupil:{pupil.pk}:school", f"pupil:{pupil.pk}:home", "staff:juf"):
+        AccessAttempt.objects.create(username=key, failures_since_start=10, ip_address="192.0.2.1",
+                                     user_agent="", get_data="", post_data="", http_accept="",
+                                     path_info="")
+    assert lockout.locks_for([pupil])[pupil.pk]["school"] is not None
+    lockout.unlock(pupil)
+    assert lockout.locks_for([pupil])[pupil.pk] == {"school": None, "home": None}
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["staff:juf"]
+
+
+def test_failures_across_pupils_slow_a_device_down(rf, settings):
+    settings.PUPIL_FAILURE_THROTTLES = {"device": ["3/5m"], "ip": ["100/10m"]}
+    request = rf.post("/", REMOTE_ADDR="192.0.2.7")
+    for _ in range(3):
+        assert not lockout.pupil_gate_slowed(request, device="klas:1:1:a")
+        lockout.pupil_gate_failed(request, device="klas:1:1:a")
+    assert lockout.pupil_gate_slowed(request, device="klas:1:1:a")
+    assert not lockout.pupil_gate_slowed(request, device="klas:1:1:b")
