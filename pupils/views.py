@@ -17,6 +17,7 @@ from accounts.models import User
 from basispoort.cookies import cookie_name
 from schools.decorators import teacher_required
 from schools.models import Teacher
+from software import signon
 from software.models import Software
 
 from .forms import PictureForm, PinForm
@@ -160,7 +161,8 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None
                     **{"last_login_school" if gate == "school" else "last_login_home": timezone.now()}
                 )
                 request.session[SESSION_RETURN] = logout_url or tiles_url
-                return redirect("pupils:overview")
+                # A login a publisher started (software/signon.py) continues there.
+                return signon.forget(redirect(signon.pending(request) or "pupils:overview"))
             context["error"] = "locked" if getattr(request, "axes_locked_out", False) else "wrong"
             status = 429 if context["error"] == "locked" else 403
             form = PictureForm(school=pupil.school) if pictures else PinForm()
