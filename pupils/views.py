@@ -182,7 +182,7 @@ def pupil_login(request, pupil, *, gate, tiles_url, logout_url=None, device=None
             "steps": range(1, pupil.school.picture_password_length + 1),
         })
     context["form"] = form
-    return render(request, "pupils/secret.html", context, status=status)
+    return signon.allow_form_redirect(request, render(request, "pupils/secret.html", context, status=status))
 
 
 def _logged_in_pupil(request):

@@ -8,6 +8,8 @@ than the session, because a parent's login and then the child's each start a new
 Only a relative URL of this site's authorize endpoint is ever resumed.
 """
 
+from urllib.parse import parse_qs, urlsplit
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -48,4 +50,16 @@ def pending(request):
 
 def forget(response):
     response.delete_cookie(cookie_name(PENDING_COOKIE), samesite="Lax")
+    return response
+
+
+def allow_form_redirect(request, response):
+    """The PIN or picture form of a pending login answers with a redirect that ends at the
+    publisher's redirect URI; browsers check every step of it against the page's CSP
+    form-action, so that page allows this one registered origin too."""
+    url = pending(request)
+    if url:
+        redirect_uri = urlsplit(parse_qs(urlsplit(url).query).get("redirect_uri", [""])[0])
+        if redirect_uri.scheme in ("http", "https") and redirect_uri.netloc:
+            response._csp_update = {"form-action": [f"{redirect_uri.scheme}://{redirect_uri.netloc}"]}
     return response

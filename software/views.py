@@ -138,12 +138,14 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
         if max_age is None:
             return False
         auth_time = request.session.get(SESSION_AUTH_TIME)
-        return auth_time is None or time.time() - auth_time > int(max_age)
+        return auth_time is None or max_age == "0" or time.time() - auth_time > int(max_age)
 
     def _to_login(self, request):
-        """To the tiles this browser logs in at; after the PIN, back here (without prompt)."""
+        """To the tiles this browser logs in at; after the PIN, back here. The login just done
+        is what prompt=login and max_age asked for, so they are not asked again."""
         query = request.GET.copy()
         query.pop("prompt", None)
+        query.pop("max_age", None)
         url = f"{request.path}?{query.urlencode()}"
         user = request.user
         if user.is_authenticated and user.kind == User.Kind.TEACHER:

@@ -122,6 +122,17 @@ def test_a_login_started_at_the_publisher_returns_there_after_the_pin(client, te
     assert client.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})["Location"] == "/overzicht/"
 
 
+def test_the_pin_page_of_a_pending_login_may_send_its_answer_to_the_publisher(client, teacher, group,
+                                                                              pupil, rekenroute):  # noqa: F811
+    client.force_login(teacher.user)
+    client.post("/klas/instellen/", {"group": group.pk})
+    plain = client.get(f"/klas/leerling/{pupil.pk}/")["Content-Security-Policy"]
+    assert "form-action 'self';" in plain + ";" and "uitgever.example" not in plain
+    authorize(client, rekenroute)
+    policy = client.get(f"/klas/leerling/{pupil.pk}/")["Content-Security-Policy"]
+    assert "form-action 'self' https://uitgever.example" in policy
+
+
 def test_a_login_started_at_the_publisher_survives_the_parents_login(client, guardian, pupil,
                                                                      rekenroute):  # noqa: F811
     pupil.home_login_enabled = True
