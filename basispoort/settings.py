@@ -366,8 +366,10 @@ OAUTH2_PROVIDER = {
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
     "OAUTH2_VALIDATOR_CLASS": "software.oidc.BasispoortValidator",
+    "OAUTH2_SERVER_CLASS": "software.oidc.BasispoortServer",  # authorization code + refresh only
     "CLIENT_SECRET_HASHER": "pbkdf2_sha256_client_secret",
-    "SCOPES": {"openid": "OpenID Connect"},
+    # "profile" because many client libraries ask it by default; the licence decides the claims.
+    "SCOPES": {"openid": "OpenID Connect", "profile": "Profiel (volgens de licentie)"},
     "DEFAULT_SCOPES": ["openid"],
     "PKCE_REQUIRED": True,
     # Short-lived by design: a code for a minute, tokens for five minutes, no refresh tokens

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, register_converter
-from oauth2_provider.views import ConnectDiscoveryInfoView
 
 from homelogin import views as homelogin_views
-from software.views import LicensedAuthorizationView
+from software.views import DiscoveryView
 
 from .converters import IdConverter
 from .health import health
@@ -24,10 +23,9 @@ urlpatterns = [
     path("thuis/", include("homelogin.urls")),
     path("", include("pupils.urls")),
     path("", include("software.urls")),
-    # OpenID Connect: our authorize step checks the licence; the rest is django-oauth-toolkit.
-    path("o/authorize/", LicensedAuthorizationView.as_view(), name="authorize"),
-    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
-    path(".well-known/openid-configuration", ConnectDiscoveryInfoView.as_view(), name="oidc-discovery"),
+    # OpenID Connect for publishers: only the endpoints they use (software/oidc_urls.py).
+    path("o/", include("software.oidc_urls")),
+    path(".well-known/openid-configuration", DiscoveryView.as_view(), name="oidc-discovery"),
 ]
 
 if settings.DEMO_PUBLISHER:

@@ -17,6 +17,7 @@ from basispoort import lockout
 from basispoort.cookies import cookie_name
 from schools.decorators import teacher_required
 from schools.models import Teacher
+from software import signon
 from software.models import Software
 
 from .forms import PictureForm, PinForm
@@ -172,7 +173,8 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
                     **{"last_login_school" if gate == "school" else "last_login_home": timezone.now()}
                 )
                 request.session[SESSION_RETURN] = logout_url or tiles_url
-                return redirect("pupils:overview")
+                # A login a publisher started (software/signon.py) continues there.
+                return signon.forget(redirect(signon.pending(request) or "pupils:overview"))
             if lockout.was_locked(request):
                 context["error"], status = "locked", 429
             else:
@@ -195,7 +197,7 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
             "steps": range(1, pupil.school.picture_password_length + 1),
         })
     context["form"] = form
-    return render(request, "pupils/secret.html", context, status=status)
+    return signon.allow_form_redirect(request, render(request, "pupils/secret.html", context, status=status))
 
 
 def _logged_in_pupil(request):

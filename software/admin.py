@@ -1,8 +1,12 @@
 from django.contrib import admin
+from oauth2_provider import admin as oauth2_admin
+from oauth2_provider.models import get_application_model
 
 from schools.models import AuditEntry
 
 from .models import Licence, Publisher, Software
+
+Application = get_application_model()
 
 
 class SoftwareInline(admin.TabularInline):
@@ -55,3 +59,22 @@ class LicenceAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for licence in queryset.select_related("software", "school"):
             self.delete_model(request, licence)
+
+
+# OpenID Connect clients, made by platform staff only: an authorization-code client with ID
+# tokens signed RS256 is the only kind this provider serves (no HS256: its key would be the
+# client secret, which we store hashed, and discovery offers RS256 only).
+admin.site.unregister(Application)
+
+
+@admin.register(Application)
+class ApplicationAdmin(oauth2_admin.ApplicationAdmin):
+    view_on_site = False  # django-oauth-toolkit's own pages for it are not routed
+
+    only = {"algorithm": Application.RS256_ALGORITHM,
+            "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE}
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name in self.only:
+            kwargs["choices"] = [c for c in db_field.choices if c[0] == self.only[db_field.name]]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)

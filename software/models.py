@@ -153,3 +153,25 @@ class Licence(models.Model):
             raise ValidationError(
                 {"valid_until": _("De einddatum ligt voor de begindatum.")}
             )
+
+
+def code_hash(code):
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class IssuedCode(models.Model):
+    """What the provider remembers of an authorization code beyond django-oauth-toolkit's Grant,
+    which is gone once the code is used: when the pupil's session logged in (the ID token's
+    ``auth_time``, also after a refresh), and the refresh-token family the code started, so a
+    replayed code revokes every token issued from it (RFC 6749 §4.1.2). Only a hash of the code
+    is kept; rows older than a day are pruned as new codes are issued (pupil sessions end at the
+    end of the day, and with them every token)."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    auth_time = models.DateTimeField()
+    token_family = models.UUIDField(null=True, db_index=True)
+    redeemed_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.code_hash[:8]}…"

@@ -10,9 +10,35 @@
 Never a last name, birth date or e-mail address.
 """
 
-from oauth2_provider.oauth2_validators import OAuth2Validator
+import hashlib
+from datetime import timedelta
 
-from software.models import Licence
+from django.utils import timezone
+from oauth2_provider.models import get_grant_model, get_refresh_token_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.openid import Server
+
+from software.models import IssuedCode, Licence, code_hash
+
+Grant = get_grant_model()
+RefreshToken = get_refresh_token_model()
+ISSUED_CODE_RETENTION = timedelta(days=1)
+
+
+class BasispoortServer(Server):
+    """oauthlib's OpenID Connect server with only what publishers need: the authorization code
+    flow (response type ``code``), its token exchange and refresh, and Bearer access tokens.
+    No implicit, hybrid, password, client-credentials or device grant, and an ID token is never
+    accepted as an access token."""
+
+    def __init__(self, request_validator, *args, **kwargs):
+        super().__init__(request_validator, *args, **kwargs)
+        self._response_types = {"code": self.auth_grant_choice}
+        self._grant_types = {"authorization_code": self.token_grant_choice,
+                             "refresh_token": self.refresh_grant}
+        self._tokens = {"Bearer": self.bearer}
 
 
 class BasispoortValidator(OAuth2Validator):
@@ -23,6 +49,10 @@ class BasispoortValidator(OAuth2Validator):
         user, software = request.user, request.client.software
         pupil = getattr(user, "pupil", None)
         teacher = getattr(user, "teacher", None)
+        if pupil is None and teacher is None:
+            # A token without a pupil or teacher behind it (none is issued, but the admin can
+            # make anything): nobody to describe.
+            raise errors.InvalidTokenError(request=request)
         school = pupil.school if pupil else teacher.school
         claims = {
             "sub": software.publisher.pairwise_sub(user),
@@ -41,3 +71,94 @@ class BasispoortValidator(OAuth2Validator):
 
     def get_discovery_claims(self, request):
         return ["sub", "role", "school", "school_name", "group", "year_level", "given_name", "eckid"]
+
+    # Scopes: "openid" is required; "profile" is accepted (the licence decides the claims);
+    # any other value is ignored, as OpenID Connect Core §3.1.2.1 asks, and the token
+    # response's "scope" says what was granted.
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        request.scopes = [scope for scope in scopes if scope in oauth2_settings._SCOPES]
+        return "openid" in request.scopes
+
+    # The authorize view answers prompt=none itself (login_required, access_denied) before
+    # oauthlib asks these; there is never a consent screen.
+
+    def validate_silent_login(self, request):
+        return True
+
+    def validate_silent_authorization(self, request):
+        return True
+
+    # Codes: single use from the first try, and a replay revokes what the code gave.
+
+    def _create_authorization_code(self, request, code, expires=None):
+        grant = super()._create_authorization_code(request, code, expires)
+        now = timezone.now()
+        IssuedCode.objects.filter(created_at__lt=now - ISSUED_CODE_RETENTION).delete()
+        IssuedCode.objects.create(code_hash=code_hash(code["code"]),
+                                  auth_time=getattr(request, "auth_time", None) or now)
+        return grant
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        """The client has authenticated; its code is used up now, whatever follows (a wrong
+        PKCE verifier or redirect URI included), and of two parallel exchanges only one wins
+        the delete. A code seen before revokes every token issued from it."""
+        grant = Grant.objects.filter(code=code, application=client).first()
+        if grant is None or not Grant.objects.filter(pk=grant.pk).delete()[0]:
+            issued = IssuedCode.objects.filter(code_hash=code_hash(code)).first()
+            if issued is not None and issued.token_family is not None:
+                RefreshToken.revoke_family(issued.token_family)
+            return False
+        if grant.is_expired():
+            return False
+        request.used_grant = grant
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        issued = IssuedCode.objects.filter(code_hash=code_hash(code)).first()
+        request.auth_time = issued.auth_time if issued else None
+        return True
+
+    # validate_code deleted the grant; what oauthlib asks about it afterwards comes from the
+    # copy it kept.
+
+    def get_code_challenge(self, code, request):
+        return request.used_grant.code_challenge or None
+
+    def get_code_challenge_method(self, code, request):
+        return request.used_grant.code_challenge_method or None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        return request.used_grant.redirect_uri_allowed(redirect_uri)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = getattr(request, "used_grant", None)
+        return grant.nonce or None if grant else None
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        pass  # validate_code deleted it
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        result = super().save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code" and token.get("refresh_token"):
+            family = RefreshToken.objects.filter(
+                token_checksum=hashlib.sha256(token["refresh_token"].encode()).hexdigest()
+            ).values_list("token_family", flat=True).first()
+            IssuedCode.objects.filter(code_hash=code_hash(request.code)).update(
+                token_family=family, redeemed_at=timezone.now())
+        return result
+
+    # auth_time: when this session logged in (the authorize view stored it with the code), also
+    # in the ID token of a refresh; not the account's last login anywhere.
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        auth_time = getattr(request, "auth_time", None)
+        refreshed = getattr(request, "refresh_token_instance", None)
+        if auth_time is None and refreshed is not None and refreshed.token_family:
+            auth_time = IssuedCode.objects.filter(token_family=refreshed.token_family).values_list(
+                "auth_time", flat=True).first()
+        if auth_time is not None:
+            claims["auth_time"] = int(auth_time.timestamp())
+        return claims, expiration_time
