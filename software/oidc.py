@@ -12,6 +12,7 @@ Never a last name, birth date or e-mail address.
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from schools.models import Teacher
 from software.models import Licence
 
 
@@ -22,7 +23,7 @@ class BasispoortValidator(OAuth2Validator):
     def get_claim_dict(self, request):
         user, software = request.user, request.client.software
         pupil = getattr(user, "pupil", None)
-        teacher = getattr(user, "teacher", None)
+        teacher = Teacher.objects.for_user(user)
         school = pupil.school if pupil else teacher.school
         claims = {
             "sub": software.publisher.pairwise_sub(user),
@@ -32,7 +33,9 @@ class BasispoortValidator(OAuth2Validator):
         }
         licence = Licence.objects.filter(school=school, software=software).first()
         if pupil:
-            claims.update(group=pupil.group.name, year_level=pupil.group.year_level)
+            # The pupil's own year level: in a combination group "Groep 1/2" pupils differ.
+            level = pupil.jaargroep
+            claims.update(group=pupil.group.name, year_level=int(level) if level.isdigit() else level or None)
             if pupil.eckid and licence and licence.shares_eckid:
                 claims["eckid"] = pupil.eckid
         if licence and licence.shares_first_name:
