@@ -27,6 +27,6 @@ class PasswordBackend(ModelBackend):
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None or user.kind not in kinds:
             return None
-        if gate == "staff" and not hasattr(user, "teacher"):
+        if gate == "staff" and not user.school_roles.exists():
             return None
         return user

@@ -21,7 +21,7 @@ def generate(pupils, out, *, brin="97ZZ", school_year="2026-2027"):
     write = out.write
     write('<?xml version="1.0" encoding="UTF-8"?>\n<EDEX>\n')
     write(f"  <school><schooljaar>{school_year}</schooljaar><brincode>{brin}</brincode>"
-          "<dependancecode>00</dependancecode><naam>IKC De Benchmark</naam></school>\n")
+          "<dependancecode>00</dependancecode></school>\n")
     write("  <groepen>\n")
     for g in range(n_groups):
         year = g % 8 + 1
@@ -37,14 +37,13 @@ def generate(pupils, out, *, brin="97ZZ", school_year="2026-2027"):
             first = FIRST_NAMES[(key * 7) % len(FIRST_NAMES)]
             prefix, last = LAST_NAMES[(key * 11) % len(LAST_NAMES)]
             prefix_xml = f"<voorvoegsel>{escape(prefix)}</voorvoegsel>" if prefix else ""
-            write(f'    <leerling key="{key}"><roepnaam>{escape(first)}</roepnaam>{prefix_xml}'
-                  f"<achternaam>{escape(last)}</achternaam>"
+            write(f'    <leerling key="{key}" eckid="https://ketenid.nl/201703/bench{key}">'
+                  f"<achternaam>{escape(last)}</achternaam>{prefix_xml}<roepnaam>{escape(first)}</roepnaam>"
                   f"<geboortedatum>{birth_year}-{key % 12 + 1:02d}-{key % 28 + 1:02d}</geboortedatum>"
-                  f'<jaargroep>{year}</jaargroep><groep key="G{g}"/>'
-                  f"<eckid>https://ketenid.nl/201703/bench{key}</eckid></leerling>\n")
+                  f'<jaargroep>{year}</jaargroep><groep key="G{g}"/></leerling>\n')
     write("  </leerlingen>\n  <leerkrachten>\n")
     for g in range(n_groups):
-        write(f'    <leerkracht key="T{g}"><roepnaam>Juf</roepnaam><achternaam>Groep {g}</achternaam>'
+        write(f'    <leerkracht key="T{g}"><achternaam>Groep {g}</achternaam><roepnaam>Juf</roepnaam>'
               f"<emailadres>juf.groep{g}@benchmark.example</emailadres>"
               f'<groepen><groep key="G{g}"/></groepen></leerkracht>\n')
     write("  </leerkrachten>\n</EDEX>\n")

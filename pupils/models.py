@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from basispoort.hashing import check_secret_hash, make_secret_hash
+from schools.models import Jaargroep
 
 from .pictures import PICTURE_CHOICES, grid_for, picture_url
 
@@ -60,9 +61,17 @@ class Pupil(models.Model):
     )
     school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="pupils")
     group = models.ForeignKey("schools.Group", on_delete=models.CASCADE, related_name="pupils")
+    # Samengestelde groepen (e.g. "Plusgroep rekenen") the pupil also belongs to, besides ``group``.
+    composed_groups = models.ManyToManyField(
+        "schools.Group", blank=True, related_name="members", verbose_name=_("samengestelde groepen")
+    )
+    # The pupil's own year level: in a combination group "Groep 1/2" each pupil has their own.
+    jaargroep = models.CharField(
+        _("jaargroep"), max_length=1, blank=True, choices=Jaargroep.choices
+    )
     first_name = models.CharField(_("roepnaam"), max_length=100)
     last_name_prefix = models.CharField(_("voorvoegsel"), max_length=20, blank=True)
-    last_name = models.CharField(_("achternaam"), max_length=100)
+    last_name = models.CharField(_("achternaam"), max_length=200)
     birth_date = models.DateField(_("geboortedatum"), null=True, blank=True)
     tile_picture = models.CharField(
         _("plaatje op de naamtegel"), max_length=20, choices=PICTURE_CHOICES, default="appel"
@@ -74,8 +83,8 @@ class Pupil(models.Model):
     secret_hash = models.CharField(max_length=128, blank=True, editable=False)
     home_login_enabled = models.BooleanField(_("thuis inloggen aan"), default=False)
     # Key of the pupil in the school's administration system, for re-imports.
-    external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
-    eckid = models.CharField(_("ECK iD"), max_length=200, blank=True)
+    external_id = models.CharField(_("sleutel administratie"), max_length=256, blank=True)
+    eckid = models.CharField(_("ECK iD"), max_length=256, blank=True)
     active = models.BooleanField(_("actief"), default=True)
     last_login_school = models.DateTimeField(_("laatst ingelogd op school"), null=True, blank=True)
     last_login_home = models.DateTimeField(_("laatst thuis ingelogd"), null=True, blank=True)

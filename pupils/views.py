@@ -65,7 +65,7 @@ def _classroom_group(request):
 def classroom(request):
     """/klas/: the group's name tiles on a classroom device; the set-up page for a teacher."""
     group = _classroom_group(request)
-    teacher = getattr(request.user, "teacher", None) if request.user.is_authenticated else None
+    teacher = Teacher.objects.for_user(request.user)
     if teacher:
         return render(request, "pupils/classroom_setup.html", {
             "groups": teacher.visible_groups(), "connected_group": group,

@@ -3,6 +3,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
+from .models import Teacher
+
 
 def teacher_required(view):
     """Only a logged-in teacher (of any role) gets in; ``request.teacher`` is their membership.
@@ -12,7 +14,7 @@ def teacher_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        teacher = getattr(request.user, "teacher", None)
+        teacher = Teacher.objects.for_user(request.user)
         if teacher is None or not request.user.is_active:
             raise PermissionDenied
         request.teacher = teacher

@@ -6,7 +6,6 @@ from accounts.forms import PasswordLoginForm
 from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import GUARDIAN_ALREADY_LINKED, GUARDIAN_EMAIL_TAKEN, normalise_email
-from pupils.models import Pupil
 
 
 class TeacherLoginForm(PasswordLoginForm):
@@ -88,11 +87,16 @@ class BulkPupilsForm(forms.Form):
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
         # Only this group's pupils can be chosen: another group's or school's id is refused.
-        self.fields["pupils"].queryset = Pupil.objects.for_group(group).select_related("school", "user")
+        self.fields["pupils"].queryset = group.roster().select_related("school", "user")
 
 
 class ImportForm(forms.Form):
-    MAX_SIZE = 200 * 1024 * 1024
+    # One school's export is well under 5 MB (400 pupils with every field: about 0.5 MB); a
+    # bigger upload is a mistake or an attack and is refused before it is read. The command
+    # (manage.py import_school) has no limit.
+    MAX_SIZE = 20 * 1024 * 1024
+    TOO_BIG = _("Het bestand is groter dan 20 MB. Een export van één school is veel kleiner: "
+                "kies het EDEX- of CSV-bestand van deze school.")
 
     file = forms.FileField(
         label=_("Bestand uit de leerlingadministratie (EDEX-XML of CSV)"),
@@ -103,5 +107,5 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_SIZE:
-            raise ValidationError(_("Het bestand is groter dan 200 MB."))
+            raise ValidationError(self.TOO_BIG)
         return upload

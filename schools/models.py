@@ -20,6 +20,23 @@ def current_school_year(today=None):
     return f"{start}-{start + 1}"
 
 
+class Jaargroep(models.TextChoices):
+    """A pupil's own year level, in the codes of EDEX (the Dutch export standard). Only the
+    levels whose pupils log in here; what the import does with the other codes (0, B, D, N, H,
+    11-16) is in the README."""
+
+    GROEP_1 = "1", _("groep 1")
+    GROEP_2 = "2", _("groep 2")
+    GROEP_3 = "3", _("groep 3")
+    GROEP_4 = "4", _("groep 4")
+    GROEP_5 = "5", _("groep 5")
+    GROEP_6 = "6", _("groep 6")
+    GROEP_7 = "7", _("groep 7")
+    GROEP_8 = "8", _("groep 8")
+    SPECIAL = "S", _("speciaal (basis)onderwijs")
+    SPECIAL_SECONDARY = "V", _("voortgezet speciaal onderwijs")
+
+
 class School(models.Model):
     """One location (vestiging) of a school, known by BRIN number + vestiging number."""
 
@@ -62,19 +79,32 @@ class School(models.Model):
 
 
 class Group(models.Model):
-    """A class (groep) in one school year, e.g. "Groep 5a", year level 5."""
+    """A group in one school year. A *stamgroep* is the class a pupil belongs to, e.g. "Groep 5a"
+    (year level 5) or the combination group "Groep 1/2" (no one year level: each pupil keeps their
+    own). A *samengestelde groep* (e.g. "Plusgroep rekenen") gathers pupils of several classes
+    besides their own; its teachers see its members. The import also makes one *jaargroep* group
+    per year level for pupils whom the administration system lists without a class."""
+
+    class Kind(models.TextChoices):
+        CLASS = "stamgroep", _("stamgroep")
+        COMPOSED = "samengesteld", _("samengestelde groep")
+        YEAR = "jaargroep", _("jaargroep zonder stamgroep")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="groups")
     name = models.CharField(_("naam"), max_length=100)
+    kind = models.CharField(_("soort groep"), max_length=12, choices=Kind.choices, default=Kind.CLASS)
+    # Empty for a combination group, a group of special education (S, V) and a samengestelde
+    # groep: their pupils each carry their own year level (Pupil.jaargroep).
     year_level = models.PositiveSmallIntegerField(
-        _("jaargroep"), validators=[MinValueValidator(1), MaxValueValidator(8)]
+        _("jaargroep"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
     )
     school_year = models.CharField(
         _("schooljaar"), max_length=9, default=current_school_year,
         validators=[school_year_validator],
     )
-    # Key of the group in the school's administration system (EDEX-XML), for re-imports.
-    external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
+    # Key of the group in the school's administration system (EDEX-XML), for re-imports; EDEX
+    # keys are up to 256 characters. Empty for a key starting with "#" (not stable by the standard).
+    external_id = models.CharField(_("sleutel administratie"), max_length=256, blank=True)
 
     class Meta:
         verbose_name = _("groep")
@@ -82,7 +112,8 @@ class Group(models.Model):
         ordering = ["year_level", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "school_year", "name"], name="group_name_unique_per_school_year"
+                fields=["school", "school_year", "kind", "name"],
+                name="group_name_unique_per_school_year_and_kind",
             ),
             models.UniqueConstraint(
                 fields=["school", "external_id"],
@@ -90,13 +121,34 @@ class Group(models.Model):
                 name="group_external_id_unique_per_school",
             ),
             models.CheckConstraint(
-                condition=models.Q(year_level__gte=1, year_level__lte=8),
-                name="group_year_level_1_8",
+                condition=models.Q(year_level__isnull=True)
+                | models.Q(year_level__gte=1, year_level__lte=8),
+                name="group_year_level_1_8_or_empty",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["stamgroep", "samengesteld", "jaargroep"]),
+                name="group_kind_valid",
             ),
         ]
 
     def __str__(self):
         return self.name
+
+    def roster(self):
+        """The active pupils a teacher of this group sees, alphabetically: a stamgroep's own
+        pupils, a samengestelde groep's members."""
+        pupils = self.members if self.kind == self.Kind.COMPOSED else self.pupils
+        return pupils.active().order_by("first_name", "last_name", "pk")
+
+
+class TeacherQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The membership whose school the staff pages show to ``user``, or None. A member of
+        two locations sees the first (by BRIN and vestiging) until staff can switch."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        return self.select_related("school").filter(user=user).order_by(
+            "school__brin", "school__vestiging").first()
 
 
 class Teacher(models.Model):
@@ -108,19 +160,25 @@ class Teacher(models.Model):
         ICT_COORDINATOR = "ict", _("ICT-coördinator")
         ADMINISTRATOR = "beheerder", _("schoolbeheerder")
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teacher"
+    # One person, one User: a teacher at two locations of a school (BRIN 99XX, vestiging 00 and
+    # 01) is one account with a Teacher row at each.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="school_roles"
     )
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teachers")
     groups = models.ManyToManyField(Group, blank=True, related_name="teachers")
     role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.TEACHER)
-    external_id = models.CharField(_("sleutel administratie"), max_length=100, blank=True)
+    external_id = models.CharField(_("sleutel administratie"), max_length=256, blank=True)
+    eckid = models.CharField(_("ECK iD"), max_length=256, blank=True)
+
+    objects = TeacherQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("leerkracht")
         verbose_name_plural = _("leerkrachten")
         ordering = ["user__last_name", "user__first_name"]
         constraints = [
+            models.UniqueConstraint(fields=["user", "school"], name="teacher_user_unique_per_school"),
             models.UniqueConstraint(
                 fields=["school", "external_id"],
                 condition=~models.Q(external_id=""),

@@ -8,14 +8,14 @@ from django.dispatch import receiver
 from accounts.models import User
 from basispoort.lockout import pupil_id_from_key
 
-from .models import AuditEntry
+from .models import AuditEntry, Teacher
 
 
 def _school_and_pupil(user):
     pupil = getattr(user, "pupil", None)
     if pupil is not None:
         return pupil.school, pupil
-    teacher = getattr(user, "teacher", None)
+    teacher = Teacher.objects.for_user(user)
     return (teacher.school if teacher else None), None
 
 

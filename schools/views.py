@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -57,10 +57,12 @@ def _get_group_for_teacher(request, pk):
 
 
 def _get_pupil_for_teacher(request, pk):
+    # A pupil of one of the teacher's groups, or a member of one of their samengestelde groepen.
+    groups = request.teacher.visible_groups()
     return get_object_or_404(
         Pupil.objects.select_related("school", "group", "user").filter(
-            school=request.teacher.school, group__in=request.teacher.visible_groups()
-        ),
+            Q(group__in=groups) | Q(composed_groups__in=groups), school=request.teacher.school,
+        ).distinct(),
         pk=pk,
     )
 
@@ -83,7 +85,7 @@ def _group_page(request, group, *, status=200, bulk_form=None):
     """The group page: every pupil with what a teacher needs for the home-login chores, in a
     fixed number of queries whatever the class size."""
     pupils = list(
-        Pupil.objects.for_group(group).select_related("user").with_home_code_info()
+        group.roster().select_related("user").with_home_code_info()
         .prefetch_related(Prefetch("guardian_links", GuardianLink.objects.select_related("guardian")))
     )
     locks, failures = locks_for(pupils), failures_for(pupils)
@@ -229,7 +231,7 @@ def group_codes(request, pk):
     first, because printing makes new codes and the old ones (and the devices that entered
     them) stop working."""
     group = _get_group_for_teacher(request, pk)
-    pupils = list(Pupil.objects.for_group(group).select_related("school"))
+    pupils = list(group.roster().select_related("school"))
     chosen = set(request.POST.getlist("pupils"))
     if chosen:
         pupils = [p for p in pupils if str(p.pk) in chosen]
@@ -373,6 +375,12 @@ def school_import(request):
     if request.teacher.role != Teacher.Role.ADMINISTRATOR:
         raise PermissionDenied
     school = request.teacher.school
+    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > ImportForm.MAX_SIZE:
+        # Refused from its announced size, before Django reads the body.
+        form = ImportForm({}, {})
+        form.is_valid()
+        form.errors["file"] = form.error_class([ImportForm.TOO_BIG])
+        return render(request, "schools/import.html", {"form": form, "school": school}, status=413)
     form = ImportForm(request.POST or None, request.FILES or None)
     report, status = None, 200
     if request.method == "POST":

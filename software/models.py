@@ -9,6 +9,8 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schools.models import Teacher
+
 
 def new_sub_salt():
     return secrets.token_hex(32)
@@ -51,7 +53,7 @@ class SoftwareQuerySet(models.QuerySet):
         home), a teacher their school's licences. Nothing for anyone else."""
         if user.is_authenticated and hasattr(user, "pupil") and user.pupil.active:
             return self.licensed_for(user.pupil, at_home=at_home)
-        teacher = getattr(user, "teacher", None) if user.is_authenticated else None
+        teacher = Teacher.objects.for_user(user)
         if teacher is not None:
             return self.filter(
                 pk__in=Licence.objects.valid().filter(school=teacher.school).values("software_id")

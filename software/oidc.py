@@ -20,6 +20,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid import Server
 
+from schools.models import Teacher
 from software.models import IssuedCode, Licence, code_hash
 
 Grant = get_grant_model()
@@ -48,7 +49,7 @@ class BasispoortValidator(OAuth2Validator):
     def get_claim_dict(self, request):
         user, software = request.user, request.client.software
         pupil = getattr(user, "pupil", None)
-        teacher = getattr(user, "teacher", None)
+        teacher = Teacher.objects.for_user(user)
         if pupil is None and teacher is None:
             # A token without a pupil or teacher behind it (none is issued, but the admin can
             # make anything): nobody to describe.
@@ -62,7 +63,9 @@ class BasispoortValidator(OAuth2Validator):
         }
         licence = Licence.objects.filter(school=school, software=software).first()
         if pupil:
-            claims.update(group=pupil.group.name, year_level=pupil.group.year_level)
+            # The pupil's own year level: in a combination group "Groep 1/2" pupils differ.
+            level = pupil.jaargroep
+            claims.update(group=pupil.group.name, year_level=int(level) if level.isdigit() else level or None)
             if pupil.eckid and licence and licence.shares_eckid:
                 claims["eckid"] = pupil.eckid
         if licence and licence.shares_first_name:

@@ -76,6 +76,7 @@ class PupilFactory(DjangoModelFactory):
 
     group = factory.SubFactory(GroupFactory)
     school = factory.SelfAttribute("group.school")
+    jaargroep = factory.LazyAttribute(lambda p: str(p.group.year_level or ""))
     user = factory.SubFactory(UserFactory, kind=User.Kind.PUPIL, password=None)
     first_name = factory.Sequence(lambda n: f"Leerling{n}")
     last_name = "de Boer"

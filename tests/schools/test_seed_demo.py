@@ -38,7 +38,7 @@ def test_it_builds_the_demo_world(db):
 
     teacher = User.objects.get(username="leerkracht")
     assert teacher.check_password("basispoort-demo")
-    assert set(teacher.teacher.groups.values_list("name", flat=True)) == {"Groep 3", "Groep 5a"}
+    assert set(teacher.school_roles.get().groups.values_list("name", flat=True)) == {"Groep 3", "Groep 5a"}
     assert User.objects.get(username="beheerder").is_staff
 
     guardian = User.objects.get(username="ouder@example.nl", kind=User.Kind.GUARDIAN)

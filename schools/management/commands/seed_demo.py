@@ -180,9 +180,7 @@ class Command(BaseCommand):
     def teacher(self, username, first_name, last_name, school, groups, role=Teacher.Role.TEACHER):
         user = self.user(username, first_name, last_name, User.Kind.TEACHER, DEMO_PASSWORD,
                          email=f"{username}@school.example")
-        teacher, _ = Teacher.objects.update_or_create(
-            user=user, defaults={"school": school, "role": role}
-        )
+        teacher, _ = Teacher.objects.update_or_create(user=user, school=school, defaults={"role": role})
         teacher.groups.set(groups)
         return teacher
 
@@ -194,6 +192,7 @@ class Command(BaseCommand):
             school=school, external_id=external_id,
             defaults={"user": user, "group": group, "first_name": first_name,
                       "last_name_prefix": prefix, "last_name": last_name, "active": True,
+                      "jaargroep": str(group.year_level),
                       "home_login_enabled": False,
                       "tile_picture": TILE_PICTURES[sum(map(ord, external_id)) % len(TILE_PICTURES)]},
         )
