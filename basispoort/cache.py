@@ -89,6 +89,8 @@ class FailoverRedisCache(RedisCache):
                     self._cache.clear()
                 elif circuit.changed:
                     self._cache.delete_many(list(circuit.changed))
+                else:
+                    self._cache.get_client(write=True).ping()
             except REDIS_ERRORS:
                 circuit.down_until = time.monotonic() + self.backoff
                 return False

@@ -122,6 +122,13 @@ class FlakyRedis:
 
             raise redis.ConnectionError("Connection refused")
 
+    def get_client(self, key=None, *, write=False):
+        return self
+
+    def ping(self):
+        self._check()
+        return True
+
     def get(self, key, default):
         self._check()
         return self.data.get(key, default)
@@ -184,9 +191,23 @@ def test_a_session_ended_during_the_outage_stays_ended(flaky_redis, pupil):
     assert response.status_code == 302, "Redis's copy from before the outage must be forgotten"
 
 
-def test_after_the_outage_redis_is_used_again(flaky_redis, client):
+def test_after_the_outage_redis_is_used_again(flaky_redis, client, caplog):
     flaky_redis.down = True
     assert client.get("/health/").json()["cache"] == "degraded"
+    assert client.get("/health/").json()["cache"] == "degraded", "still down: still degraded"
     flaky_redis.down = False
     assert client.get("/health/").json() == {"database": "ok", "cache": "ok"}
     assert "health-check" in "".join(flaky_redis.data)
+    # The operator reads one line when it breaks and one when it is back, not one per request.
+    logged = [r.getMessage() for r in caplog.records if r.name == "basispoort.cache"]
+    assert len(logged) == 2
+    assert "unreachable" in logged[0] and "answers again" in logged[1]
+
+
+def test_an_outage_without_writes_ends_when_redis_answers_a_ping(flaky_redis):
+    flaky_redis.down = True
+    assert cache.get("anything") is None and cache.degraded
+    assert cache.get("anything") is None and cache.degraded
+    flaky_redis.down = False
+    flaky_redis.data[cache.make_key("anything")] = "from Redis"
+    assert cache.get("anything") == "from Redis" and not cache.degraded
