@@ -81,8 +81,8 @@ def administrator(vlinder, client):
 
 
 def test_the_administrator_sees_the_message_on_the_import_page(administrator, import_in_progress):
-    # The lock is FOR NO KEY UPDATE: logging in and every row that merely refers to the school
-    # (audit entries, sessions) go on while an import runs.
+    # The lock is FOR NO KEY UPDATE: the administrator's own request (session, teacher lookup)
+    # is not held up by the running import; only the second import is refused.
     client = administrator
     response = client.post("/leerkracht/import/", {
         "file": SimpleUploadedFile("edex_small_school.xml", read("edex_small_school.xml")),
