@@ -79,6 +79,18 @@ def check_secret_hash(value, encoded, *, purpose):
     return hmac.compare_digest(digest, _digest(keys[key_id], purpose, salt, value))
 
 
+def hash_key_id(encoded):
+    """The id of the key ``encoded`` was made with, or None when it is no keyed hash."""
+    algorithm, _sep, rest = (encoded or "").partition("$")
+    key_id = rest.partition("$")[0]
+    return key_id if algorithm == ALGORITHM and key_id else None
+
+
+def hash_key_ids():
+    """The configured key ids, newest first."""
+    return list(_keys()[1])
+
+
 def needs_rehash(encoded):
     """True when ``encoded`` was made with an older key (rehash it after a successful check)."""
     return not encoded.startswith(f"{ALGORITHM}${_keys()[0]}$")

@@ -45,13 +45,24 @@ class NoStoreWhenLoggedInMiddleware:
 
 SESSION_STARTED = "session_started"  # when this login happened (epoch seconds)
 SESSION_SEEN = "session_seen"  # when this adult last did something
+# Session limits are measured on the wall clock, which can step backwards (a server's clock
+# corrected, a virtual machine restored). A request that seems to come before the last one by
+# more than this many seconds ends the session: otherwise a step back would stretch every limit
+# by its size. App servers' clocks (NTP) differ by far less.
+CLOCK_STEP_TOLERANCE = 5
+
+
+def clock_went_back(now, *earlier):
+    """True when ``now`` is before one of the ``earlier`` times by more than the tolerance."""
+    return any(now < moment - CLOCK_STEP_TOLERANCE for moment in earlier)
 
 
 class AdultSessionLimitsMiddleware:
     """Staff and parents' sessions end by themselves: after SESSION_LIMITS[kind] = (idle seconds,
     absolute seconds) — for staff 30 minutes idle and 12 hours in all, for parents a few hours
     idle. A teacher who walks away from the classroom computer is logged out before the next
-    lesson is over. (Pupils' sessions have their own, shorter rules: pupils/middleware.py.)"""
+    lesson is over. A clock that steps backwards ends the session too. (Pupils' sessions have
+    their own, shorter rules: pupils/middleware.py.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -65,7 +76,7 @@ class AdultSessionLimitsMiddleware:
             # Set at login (accounts/signals.py); a session without them is from before these
             # limits existed and ends now.
             started, seen = session.get(SESSION_STARTED, 0), session.get(SESSION_SEEN, 0)
-            if now - seen > idle or now - started > absolute:
+            if now - seen > idle or now - started > absolute or clock_went_back(now, started, seen):
                 logout(request)
             elif now - seen > 60:  # the session is written at most once a minute
                 session[SESSION_SEEN] = now

@@ -134,21 +134,29 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: local memory unless CACHE_URL says otherwise; redis:// uses Django's own Redis backend.
+# Cache: local memory unless CACHE_URL says otherwise. A redis:// URL gets Django's Redis backend
+# behind a circuit breaker (basispoort/cache.py): when Redis does not answer within
+# CACHE_SOCKET_TIMEOUT seconds, each server carries on with a local-memory cache of its own.
 _cache_url = env.str("CACHE_URL", default="locmemcache://basispoort")
+_redis_cache = _cache_url.startswith(("redis://", "rediss://"))
 CACHES = {
     "default": env.cache_url_config(
-        _cache_url,
-        backend="django.core.cache.backends.redis.RedisCache"
-        if _cache_url.startswith(("redis://", "rediss://"))
-        else None,
+        _cache_url, backend="basispoort.cache.FailoverRedisCache" if _redis_cache else None,
     )
 }
+if _redis_cache:
+    _cache_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update({
+        "socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout,
+    })
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # E-mail: printed on the console unless EMAIL_URL says otherwise
 # (smtp+tls://user:pass@host:587, or filemail:// with EMAIL_FILE_PATH=/abs/dir).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Mails are sent while the teacher waits (there is no task queue yet): a mail server that hangs
+# must fail the request in words after this many seconds, not hold it until gunicorn kills it.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Basispoort <noreply@basispoort.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

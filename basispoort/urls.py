@@ -30,3 +30,6 @@ urlpatterns = [
 
 if settings.DEMO_PUBLISHER:
     urlpatterns.append(path("demo-uitgever/", include("demo_publisher.urls")))
+
+# A database outage answers 503 with Retry-After; anything else the ordinary 500 page.
+handler500 = "basispoort.errors.server_error"

@@ -1,3 +1,6 @@
+from basispoort.hashing import needs_rehash
+
+
 class HomeCodeBackend:
     """Checks the secret half of a home login code: ``authenticate(request, username=<the
     client address's code key>, gate="code", home_code=<HomeLoginCode found by selector, or
@@ -12,6 +15,9 @@ class HomeCodeBackend:
         if home_code is None or verifier is None:
             return None
         if home_code.revoked_at is None and home_code.check_verifier(verifier):
+            if needs_rehash(home_code.verifier_hash):  # made under an older key: move it
+                home_code.set_verifier(verifier)
+                home_code.save(update_fields=["verifier_hash"])
             return home_code.pupil.user
         return None
 

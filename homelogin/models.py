@@ -142,7 +142,14 @@ class DeviceGrantQuerySet(models.QuerySet):
         if not token:
             return None
         candidates = secret_hash_candidates(token, purpose="device")  # also under older keys
-        return self.filter(token_hash__in=candidates, revoked_at__isnull=True).first()
+        grant = self.filter(token_hash__in=candidates, revoked_at__isnull=True).first()
+        if grant is not None and grant.token_hash != candidates[0]:
+            # Found under an older key: store it under the newest, so the old key can go.
+            DeviceGrant.objects.filter(pk=grant.pk, token_hash=grant.token_hash).update(
+                token_hash=candidates[0]
+            )
+            grant.token_hash = candidates[0]
+        return grant
 
 
 class DeviceGrant(models.Model):

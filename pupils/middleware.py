@@ -5,6 +5,7 @@ from django.contrib.auth import logout
 from django.utils import timezone
 
 from accounts.models import User
+from basispoort.middleware import clock_went_back
 
 from .models import Pupil
 
@@ -16,8 +17,9 @@ SESSION_DEVICE = "pupil_device"  # the home device entry (DeviceGrantPupil id) t
 class PupilSessionMiddleware:
     """Pupil sessions live on shared devices (a classroom tablet, the family laptop), so they
     end by themselves: after PUPIL_SESSION_IDLE seconds without a request, at the end of the
-    day, and at once when the pupil is deactivated, home login is switched off (at home), or
-    the home login code they came in with is reissued."""
+    day, when the server's clock steps backwards (idle time cannot be measured then), and at
+    once when the pupil is deactivated, home login is switched off (at home), or the home login
+    code they came in with is reissued."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,7 +36,8 @@ class PupilSessionMiddleware:
         session, now = request.session, time.time()
         if session.get(SESSION_SINCE) != timezone.localdate().isoformat():
             return False
-        if now - session.get(SESSION_SEEN, 0) > settings.PUPIL_SESSION_IDLE:
+        seen = session.get(SESSION_SEEN, 0)
+        if now - seen > settings.PUPIL_SESSION_IDLE or clock_went_back(now, seen):
             return False
         if now - session[SESSION_SEEN] > 60:  # write the session at most once a minute
             session[SESSION_SEEN] = now

@@ -582,10 +582,27 @@ def _write(parsed, plan, report, progress):
     school = report.school
     if school.pk is None:
         school.save()
+    else:
+        _lock_school(school)
     school_year = parsed.school_year if len(parsed.school_year) == 9 else current_school_year()
     groups = _write_groups(school, plan.groups, school_year, report)
     _write_teachers(school, plan.teachers, groups, report)
     _write_pupils(school, plan.pupils, groups, report, progress)
+
+
+def _lock_school(school):
+    """One import per school at a time, on every app server: the school's row stays locked until
+    this import's transaction ends, and a second import is refused at once rather than both
+    succeeding and the last one silently undoing the first. NO KEY UPDATE, so rows that merely
+    refer to the school (logins' audit entries) are not held up. (SQLite ignores the lock, but
+    writes one transaction at a time anyway.)"""
+    try:
+        list(School.objects.select_for_update(nowait=True, no_key=True).filter(pk=school.pk))
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "55P03":  # PostgreSQL's lock_not_available
+            raise
+        raise ImportFileError(_("Er loopt al een import voor deze school. Probeer het over een paar "
+                                "minuten opnieuw.")) from None
 
 
 def _write_groups(school, plans, school_year, report):

@@ -40,6 +40,7 @@ print(json.dumps({
     "HASHER": settings.PASSWORD_HASHERS[0],
     "STATIC": settings.STORAGES["staticfiles"]["BACKEND"],
     "SITE_URL": settings.SITE_URL,
+    "EMAIL_TIMEOUT": settings.EMAIL_TIMEOUT,
 }, default=str))
 """
 
@@ -109,8 +110,13 @@ def test_production_services_come_from_urls():
     assert s["DATABASE"]["HOST"] == "db.internal"
     assert s["DATABASE"]["CONN_MAX_AGE"] == 60
     assert s["DATABASE"]["CONN_HEALTH_CHECKS"] is True
-    assert s["CACHE"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Redis behind a circuit breaker, with timeouts short enough that a hanging Redis costs
+    # each server half a second, not every request (basispoort/cache.py).
+    assert s["CACHE"]["BACKEND"] == "basispoort.cache.FailoverRedisCache"
     assert s["CACHE"]["LOCATION"] == "redis://cache.internal:6379/1"
+    assert s["CACHE"]["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    # A mail server that hangs must not hold a teacher's request until gunicorn kills it.
+    assert s["EMAIL_TIMEOUT"] == 10
     assert s["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert s["EMAIL_FILE_PATH"] == "/srv/mail"
     assert s["SITE_URL"] == "https://thuis.basispoort.example"

@@ -179,3 +179,20 @@ def test_command_reports_errors_and_fails(db, capsys):
 def test_command_refuses_hostile_file(db):
     with pytest.raises(CommandError, match="DTD"):
         call_command("import_school", str(DATA / "edex_hostile.xml"))
+
+
+@pytest.mark.parametrize("school", [None, "97ZZ00"])
+def test_the_command_says_in_one_line_when_the_database_is_unreachable(db, school):
+    from unittest import mock
+
+    from django.db import OperationalError, connection
+
+    unreachable = OperationalError('connection to server at "db.internal" (10.0.0.5), port 5432 '
+                                   "failed: Connection refused\n\tIs the server running on that host?")
+    args = [str(DATA / "edex_small_school.xml")] + (["--school", school] if school else [])
+    with mock.patch.object(connection, "cursor", side_effect=unreachable), \
+            pytest.raises(CommandError) as refused:
+        call_command("import_school", *args, verbosity=0)
+    message = str(refused.value)
+    assert message.startswith("The database cannot be reached (connection to server at")
+    assert "\n" not in message and "Nothing was written" in message

@@ -3,6 +3,7 @@ nothing for the back button."""
 
 import time
 
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -89,3 +90,36 @@ def test_reissuing_the_code_ends_the_session_that_came_in_with_it(client, pupil)
     issue_home_code(pupil=pupil)
     assert client.get("/overzicht/")["Location"] == "/"
     assert "_auth_user_id" not in client.session
+
+
+# A clock that steps backwards (a server's clock corrected, a virtual machine restored) must not
+# stretch a session's limits by the size of the step: the session ends instead, the safe way.
+
+
+def test_a_backward_clock_step_ends_a_pupil_session(client, pupil):
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False) as clock:
+        log_in_pupil(client, pupil)
+        assert client.get("/overzicht/").status_code == 200
+        clock.move_to("2026-03-02 09:00 +01:00")  # an hour back: 80 idle minutes would be fine
+        assert client.get("/overzicht/")["Location"] == "/"
+        assert "_auth_user_id" not in client.session
+
+
+def test_a_backward_clock_step_ends_a_teachers_session(client, teacher):
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False) as clock:
+        client.force_login(teacher.user)
+        assert client.get("/leerkracht/").status_code == 200
+        clock.move_to("2026-03-02 09:00 +01:00")
+        assert client.get("/leerkracht/").status_code == 302
+        assert "_auth_user_id" not in client.session
+
+
+def test_a_clock_a_second_behind_ends_nothing(client, pupil, teacher):
+    # Two app servers' clocks differ by a little; a request on the slower one must not log out.
+    with time_machine.travel("2026-03-02 10:00 +01:00", tick=False) as clock:
+        log_in_pupil(client, pupil)
+        clock.shift(-2)
+        assert client.get("/overzicht/").status_code == 200
+        client.force_login(teacher.user)
+        clock.shift(-2)
+        assert client.get("/leerkracht/").status_code == 200

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
 from schools.importing import ImportFileError, import_school
@@ -14,7 +15,16 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
         parser.add_argument("--school", help="BRIN + vestiging, e.g. 99XX00 (required for CSV files)")
 
-    def handle(self, *args, file, dry_run, school, **options):
+    def handle(self, *args, **options):
+        try:
+            self._import(**options)
+        except (OperationalError, InterfaceError) as error:
+            # The database is down or went away mid-import: the transaction is rolled back.
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise CommandError(f"The database cannot be reached ({reason}). Nothing was written; "
+                               "run the import again when the database is back.") from None
+
+    def _import(self, *, file, dry_run, school, **options):
         target = None
         if school:
             target = School.objects.filter(brin=school[:4].upper(), vestiging=school[4:] or "00").first()
