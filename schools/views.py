@@ -278,14 +278,15 @@ def _print_cards(request, pupils, *, title, back_url):
 def pupil_code_mail(request, pk):
     """Mail a new code to the pupil's parents (their linked e-mail addresses)."""
     pupil = _get_pupil_for_teacher(request, pk)
-    addresses = [link.guardian.email for link in pupil.guardian_links.select_related("guardian")
+    guardians = [link.guardian for link in pupil.guardian_links.select_related("guardian")
                  if link.guardian.email]
+    addresses = [guardian.email for guardian in guardians]
     if not pupil.home_login_enabled or not addresses:
         messages.error(request, _("Zet eerst thuis inloggen aan en vul een e-mailadres van een "
                                   "ouder/verzorger in."))
         return redirect("schools:pupil", pk=pupil.pk)
     send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
-                        to=addresses)
+                        guardians=guardians)
     AuditEntry.objects.record(request, AuditEntry.Action.CODE_MAILED, school=pupil.school, pupil=pupil,
                               detail=", ".join(addresses))
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
