@@ -46,7 +46,9 @@ check: setup
 migrations-check: setup
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-# Regenerate the English catalogue after changing Dutch strings (needs GNU gettext).
+# Regenerate the catalogues after changing Dutch strings (needs GNU gettext): English for every
+# page; Arabic, Turkish, Polish and Ukrainian for the parents' and pupils' pages.
+LOCALES := en ar tr pl uk
 messages: setup
-	$(DEV_ENV) $(PY) manage.py makemessages --locale en --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*"
-	$(DEV_ENV) $(PY) manage.py compilemessages --locale en --ignore ".venv/*"
+	$(DEV_ENV) $(PY) manage.py makemessages $(addprefix --locale ,$(LOCALES)) --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*"
+	$(DEV_ENV) $(PY) manage.py compilemessages $(addprefix --locale ,$(LOCALES)) --ignore ".venv/*"

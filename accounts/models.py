@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,9 @@ class User(AbstractUser):
         PUPIL = "pupil", _("leerling")
 
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    # The language this person last used the site in (a code from settings.LANGUAGES); mails to
+    # a parent go out in it. Empty until they first visit: then the site's default, Dutch.
+    language = models.CharField(_("taal"), max_length=10, blank=True)
 
     objects = UserManager()
 
@@ -32,3 +36,13 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @property
+    def mail_language(self):
+        return self.language if self.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+    def remember_language(self, language):
+        """Store ``language`` as the one this person last used; one UPDATE, only on a change."""
+        if language in dict(settings.LANGUAGES) and language != self.language:
+            self.language = language
+            User.objects.filter(pk=self.pk).update(language=language)

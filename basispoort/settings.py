@@ -10,7 +10,6 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from basispoort.hashing import parse_hash_keys
 
@@ -268,9 +267,14 @@ RATELIMIT_USE_CACHE = "default"
 # Home login device cookie lifetime (seconds); default one school year.
 HOME_LOGIN_COOKIE_AGE = env.int("HOME_LOGIN_COOKIE_AGE", default=365 * 24 * 3600)
 
-# Language: Dutch first, English second.
+# Language: Dutch first. The parents' and pupils' pages are also in the languages many
+# families in Dutch schools speak at home; teachers' pages in Dutch and English. Each language
+# is named in itself, untranslated, so a parent finds their own in the switcher.
 LANGUAGE_CODE = "nl"
-LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
+LANGUAGES = [
+    ("nl", "Nederlands"), ("en", "English"), ("ar", "العربية"), ("tr", "Türkçe"),
+    ("pl", "Polski"), ("uk", "Українська"),
+]
 LOCALE_PATHS = [BASE_DIR / "basispoort" / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True

@@ -98,7 +98,7 @@ def build(pupils_total, schools_total, codes_total):
     from homelogin.models import GuardianLink
     from homelogin.services import issue_home_code
     from pupils.models import Pupil
-    from pupils.pictures import PICTURES
+    from pupils.pictures import PICTURES, TILE_PICTURES
     from schools.models import Group, School, Teacher
     from software.models import Licence, Publisher, Software
 
@@ -108,6 +108,7 @@ def build(pupils_total, schools_total, codes_total):
     teacher_hash = make_password(TEACHER_PASSWORD)  # hashed once, shared by every teacher
     guardian_hash = make_password(GUARDIAN_PASSWORD)  # hashed once, shared by every guardian
     picture_slugs = list(PICTURES)
+    tile_slugs = list(TILE_PICTURES)
 
     with transaction.atomic():
         schools = School.objects.bulk_create([
@@ -224,7 +225,7 @@ def build(pupils_total, schools_total, codes_total):
                 rows.append(Pupil(
                     user=user, school_id=group.school_id, group=group, first_name=user.first_name,
                     last_name_prefix=prefix, last_name=last, external_id=f"b{i}",
-                    tile_picture=picture_slugs[i % len(picture_slugs)], secret_kind=kind,
+                    tile_picture=tile_slugs[i % len(tile_slugs)], secret_kind=kind,
                     secret_hash=secret_hash, home_login_enabled=i % 10 < 7,
                 ))
                 secrets_in_order.append(secret)

@@ -91,8 +91,11 @@ class GuardianSetPasswordForm(SetPasswordForm):
 
     def validate_password_for_user(self, user, password_field_name="password2"):  # noqa: S107 (a name)
         # AUTH_PASSWORD_VALIDATORS as Django runs them; Django's Dutch catalogue lacks the
-        # current wording of "too short", so that one message is given here.
+        # current wording of "too short", so that one message is given here. Django puts the
+        # validators' errors under the repeat field; they are about the new password itself, so
+        # they go under the first field, where the parent typed it.
         password = self.cleaned_data.get(password_field_name)
+        password_field_name = "new_password1"
         if password:
             try:
                 password_validation.validate_password(password, user)

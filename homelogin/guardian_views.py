@@ -21,7 +21,7 @@ from pupils.models import Pupil
 from pupils.views import pupil_login, tile_labels
 
 from .guardian_forms import ForgotPasswordForm, GuardianLoginForm, GuardianSetPasswordForm
-from .services import send_password_link
+from .services import remember_parent_language, send_password_link
 
 # "Onthoud mijn gebruikersnaam": the cookie holds the e-mail address and nothing else.
 REMEMBER_COOKIE = "bp_ouder"
@@ -39,6 +39,7 @@ def guardian_required(view):
     def wrapper(request, *args, **kwargs):
         if not _is_guardian(request.user):
             return redirect("homelogin:login")
+        remember_parent_language(request=request, user=request.user)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -97,7 +98,7 @@ def forgot_password(request):
             return throttled_response(request)
         if not form.is_valid():
             return render(request, "homelogin/guardian_forgot.html", {"form": form}, status=400)
-        send_password_link(email=form.cleaned_data["email"])
+        send_password_link(email=form.cleaned_data["email"], language=request.LANGUAGE_CODE)
         return render(request, "homelogin/guardian_forgot.html", {
             "form": form, "sent_to": form.cleaned_data["email"],
         })

@@ -147,6 +147,13 @@ def remove_guardian_link(*, link, by):
     logger.info("Guardian %s unlinked from pupil %s by user %s", link.guardian_id, link.pupil_id, by.pk)
 
 
+def remember_parent_language(sender=None, *, request, user, **kwargs):
+    """A parent's mails go out in the language they last used the site in: stored whenever they
+    log in (the user_logged_in signal) and on every parent's page (guardian_required)."""
+    if user.kind == User.Kind.GUARDIAN and request is not None:
+        user.remember_language(getattr(request, "LANGUAGE_CODE", ""))
+
+
 def set_password_url(guardian):
     """The set-password link, on SITE_URL: never on the Host header of the request that asked
     for it, which anyone can forge."""
@@ -162,9 +169,10 @@ def send_set_password_mail(*, guardian, school):
     )
 
 
-def send_password_link(*, email):
+def send_password_link(*, email, language=None):
     """"Gebruikersnaam of wachtwoord vergeten": mail a new set-password link when ``email`` is a
-    parent's username, and say nothing either way.
+    parent's username, and say nothing either way. The mail is in ``language``, the language of
+    the page the parent asked on, which becomes their language from now on.
 
     The response time must not tell whether the address is known, so the same work is done
     either way: one lookup, one school query, the mail is built (for an unknown address on an
@@ -178,6 +186,10 @@ def send_password_link(*, email):
     if not cache.add(throttle_key, True, timeout=FORGOT_MAIL_INTERVAL):
         return
     guardian = User.objects.filter(kind=User.Kind.GUARDIAN, is_active=True, username=email).first()
+    language = language if language in dict(settings.LANGUAGES) else None
+    if language:
+        # One UPDATE for known and unknown addresses alike (it changes no row for the latter).
+        User.objects.filter(kind=User.Kind.GUARDIAN, username=email).update(language=language)
     school = (
         School.objects.filter(pupils__guardian_links__guardian_id=guardian.pk if guardian else None)
         .order_by("name").first()
@@ -185,14 +197,15 @@ def send_password_link(*, email):
     stand_in = User(username=email, email=email, kind=User.Kind.GUARDIAN, password=make_password(None))
     message = _set_password_message(
         guardian=guardian or stand_in, school=school, to=[guardian.email] if guardian else [],
-        forgot=True,
+        forgot=True, language=language,
     )
     threading.Thread(target=_send_quietly, args=[message], name=MAIL_THREAD_NAME).start()
 
 
-def _set_password_message(*, guardian, school, to, forgot):
+def _set_password_message(*, guardian, school, to, forgot, language=None):
     timeout = settings.PASSWORD_RESET_TIMEOUT
-    with translation.override(settings.LANGUAGE_CODE):  # parents' mail is Dutch
+    # In the parent's language: the one they last used, or the site's default (Dutch).
+    with translation.override(language or guardian.mail_language):
         if timeout >= 24 * 3600:
             days = timeout // (24 * 3600)
             valid_for = ngettext("%(n)s dag", "%(n)s dagen", days) % {"n": days}

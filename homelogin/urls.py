@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from . import guardian_views, views
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("kinderen/", guardian_views.children, name="children"),
     path("kinderen/<id:pk>/", guardian_views.child, name="child"),
     path("uitloggen/", guardian_views.guardian_logout, name="guardian_logout"),
+    # The footer's help line: both home flows, step by step, as on the printed instructions.
+    path("hulp/", TemplateView.as_view(template_name="homelogin/help.html"), name="help"),
 ]

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import PIN_RE, generate_pin
+from .models import PIN_RE, Pupil, generate_pin
 from .pictures import PICTURES, grid_for
 
 
@@ -111,3 +111,15 @@ class SetPicturesForm(forms.Form):
             self.pictures = self.pupil.generate_picture_password()
         self.pupil.save(update_fields=["secret_kind", "secret_hash"])
         return self.pictures
+
+
+class TilePictureForm(forms.ModelForm):
+    """Teacher picks the picture on a pupil's name tile, from the tiles' own set only."""
+
+    class Meta:
+        model = Pupil
+        fields = ["tile_picture"]
+        widgets = {"tile_picture": forms.RadioSelect}
+        error_messages = {"tile_picture": {
+            "required": _("Kies een plaatje."), "invalid_choice": _("Kies een plaatje."),
+        }}

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from basispoort.hashing import check_secret_hash, make_secret_hash
 from schools.models import Jaargroep
 
-from .pictures import PICTURE_CHOICES, grid_for, picture_url
+from .pictures import TILE_PICTURE_CHOICES, TILE_PICTURES, grid_for, random_tile_picture, tile_picture_url
 
 PIN_RE = re.compile(r"^[0-9]{4}$")
 # Generated PINs skip the ones anybody would guess first.
@@ -73,8 +73,10 @@ class Pupil(models.Model):
     last_name_prefix = models.CharField(_("voorvoegsel"), max_length=20, blank=True)
     last_name = models.CharField(_("achternaam"), max_length=200)
     birth_date = models.DateField(_("geboortedatum"), null=True, blank=True)
+    # From the tiles' own set, never a password picture (pupils/pictures.py says why).
     tile_picture = models.CharField(
-        _("plaatje op de naamtegel"), max_length=20, choices=PICTURE_CHOICES, default="appel"
+        _("plaatje op de naamtegel"), max_length=20, choices=TILE_PICTURE_CHOICES,
+        default=random_tile_picture,
     )
     secret_kind = models.CharField(
         _("soort wachtwoord"), max_length=10, choices=SecretKind.choices, default=SecretKind.PIN
@@ -114,9 +116,28 @@ class Pupil(models.Model):
     def full_name(self):
         return " ".join(p for p in [self.first_name, self.last_name_prefix, self.last_name] if p)
 
+    @staticmethod
+    def tile_labels(pupils):
+        """{pupil id: the name on their tile}: the first name, plus the last-name initial when
+        two of these pupils share a first name ("Sem B.", "Sem V."). Printed cards use the same
+        labels as the tiles, so a teacher hands each code to the right family."""
+        pupils = list(pupils)
+        counts = {}
+        for pupil in pupils:
+            counts[pupil.first_name] = counts.get(pupil.first_name, 0) + 1
+        return {
+            pupil.pk: f"{pupil.first_name} {pupil.last_name[:1]}." if counts[pupil.first_name] > 1
+            else pupil.first_name
+            for pupil in pupils
+        }
+
     @property
     def tile_picture_url(self):
-        return picture_url(self.tile_picture)
+        return tile_picture_url(self.tile_picture)
+
+    @property
+    def tile_picture_name(self):
+        return TILE_PICTURES.get(self.tile_picture, "")
 
     def clean(self):
         # A pupil's group must belong to the pupil's own school: isolation depends on it.

@@ -123,14 +123,8 @@ def tile_labels(pupils, viewname):
     initial when two pupils in the list share a first name; each tile links to ``viewname``."""
     pupils = list(pupils)
     url = reverse(viewname, args=[0]).replace("/0/", "/{}/")  # one reverse() for the whole class
-    counts = {}
-    for pupil in pupils:
-        counts[pupil.first_name] = counts.get(pupil.first_name, 0) + 1
-    return [
-        (pupil, f"{pupil.first_name} {pupil.last_name[:1]}." if counts[pupil.first_name] > 1
-         else pupil.first_name, url.format(pupil.pk))
-        for pupil in pupils
-    ]
+    labels = Pupil.tile_labels(pupils)
+    return [(pupil, labels[pupil.pk], url.format(pupil.pk)) for pupil in pupils]
 
 
 def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None, device=None):

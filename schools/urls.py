@@ -10,6 +10,7 @@ urlpatterns = [
     path("groep/<id:pk>/", views.group_detail, name="group"),
     path("leerling/<id:pk>/", views.pupil_detail, name="pupil"),
     path("leerling/<id:pk>/wachtwoord/", views.pupil_set_secret, name="pupil_set_secret"),
+    path("leerling/<id:pk>/naamtegel/", views.pupil_set_tile, name="pupil_set_tile"),
     path("leerling/<id:pk>/thuis/", views.pupil_home_login, name="pupil_home_login"),
     path("leerling/<id:pk>/ontgrendelen/", views.pupil_unlock, name="pupil_unlock"),
     path("leerling/<id:pk>/code/", views.pupil_code, name="pupil_code"),

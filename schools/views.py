@@ -26,7 +26,7 @@ from homelogin.services import (
     remove_guardian_link,
     revoke_home_devices,
 )
-from pupils.forms import SetPicturesForm, SetPinForm
+from pupils.forms import SetPicturesForm, SetPinForm, TilePictureForm
 from pupils.models import Pupil, generate_pin
 from pupils.pictures import PICTURES
 
@@ -153,6 +153,7 @@ def _pupil_page(request, pupil, *, status=200, **refused_forms):
         "pupil": pupil,
         "pin_form": SetPinForm(pupil=pupil),
         "pictures_form": SetPicturesForm(pupil=pupil),
+        "tile_form": TilePictureForm(instance=pupil),
         "guardian_form": GuardianEmailForm(pupil=pupil),
         "guardian_links": list(pupil.guardian_links.select_related("guardian").order_by("slot")),
         "max_guardians": MAX_GUARDIANS_PER_PUPIL,
@@ -231,12 +232,13 @@ def group_codes(request, pk):
     first, because printing makes new codes and the old ones (and the devices that entered
     them) stop working."""
     group = _get_group_for_teacher(request, pk)
-    pupils = list(group.roster().select_related("school"))
+    pupils = list(group.roster().select_related("school", "group"))
     chosen = set(request.POST.getlist("pupils"))
     if chosen:
         pupils = [p for p in pupils if str(p.pk) in chosen]
     if request.method == "POST" and request.POST.get("confirmed"):
-        return _print_cards(request, [p for p in pupils if p.home_login_enabled], title=group.name)
+        return _print_cards(request, [p for p in pupils if p.home_login_enabled], title=group.name,
+                            back_url=reverse("schools:group", args=[group.pk]))
     return _codes_confirm(request, group.name, pupils, back_url=reverse("schools:group", args=[group.pk]),
                           action=request.path)
 
@@ -254,7 +256,8 @@ def _codes_confirm(request, subject, pupils, *, back_url, action):
 def pupil_code(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     if request.method == "POST" and pupil.home_login_enabled:
-        return _print_cards(request, [pupil], title=pupil.full_name)
+        return _print_cards(request, [pupil], title=pupil.full_name,
+                            back_url=reverse("schools:pupil", args=[pupil.pk]))
     return render(request, "schools/codes_confirm.html", {
         "subject": pupil.full_name, "count": int(pupil.home_login_enabled),
         "without": int(not pupil.home_login_enabled),
@@ -263,16 +266,21 @@ def pupil_code(request, pk):
 
 
 @transaction.atomic
-def _print_cards(request, pupils, *, title):
+def _print_cards(request, pupils, *, title, back_url):
+    """8 cards per A4 sheet. Each card names the pupil as their class's tiles do."""
+    labels = {}
+    for group_id in {p.group_id for p in pupils}:
+        labels.update(Pupil.tile_labels(Pupil.objects.for_group(group_id)))
     cards = []
     for pupil in pupils:
         code = issue_home_code(pupil=pupil, by=request.user)
         AuditEntry.objects.record(request, AuditEntry.Action.CODE_ISSUED, school=pupil.school,
                                   pupil=pupil, detail=_("afgedrukt"))
-        cards.append({"pupil": pupil, "code": code, "qr": code_qr_data_uri(code)})
+        cards.append({"pupil": pupil, "label": labels.get(pupil.pk, pupil.first_name), "code": code,
+                      "qr": code_qr_data_uri(code)})
     return render(request, "schools/code_cards.html", {
         "title": title, "sheets": [cards[i:i + 8] for i in range(0, len(cards), 8)],
-        "site": settings.SITE_URL,
+        "site": settings.SITE_URL.split("://", 1)[-1], "back_url": back_url,
     })
 
 
@@ -281,8 +289,9 @@ def _print_cards(request, pupils, *, title):
 def pupil_code_mail(request, pk):
     """Mail a new code to the pupil's parents (their linked e-mail addresses)."""
     pupil = _get_pupil_for_teacher(request, pk)
-    addresses = [link.guardian.email for link in pupil.guardian_links.select_related("guardian")
+    guardians = [link.guardian for link in pupil.guardian_links.select_related("guardian")
                  if link.guardian.email]
+    addresses = [guardian.email for guardian in guardians]
     if not pupil.home_login_enabled or not addresses:
         messages.error(request, _("Zet eerst thuis inloggen aan en vul een e-mailadres van een "
                                   "ouder/verzorger in."))
@@ -292,7 +301,7 @@ def pupil_code_mail(request, pk):
         # nothing changes and the family's code keeps working.
         with transaction.atomic():
             send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
-                                to=addresses)
+                                guardians=guardians)
     except Exception:
         logger.exception("A home login code mail could not be sent")
         messages.error(request, _("De e-mail kon niet worden verstuurd. Er is niets veranderd: de "
@@ -303,6 +312,22 @@ def pupil_code_mail(request, pk):
                               detail=", ".join(addresses))
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
                                 "werkt niet meer.") % {"to": ", ".join(addresses)})
+    return redirect("schools:pupil", pk=pupil.pk)
+
+
+@never_cache
+@require_POST
+@teacher_required
+def pupil_set_tile(request, pk):
+    """The teacher picks the picture on the pupil's name tile (from the tiles' own set)."""
+    pupil = _get_pupil_for_teacher(request, pk)
+    form = TilePictureForm(request.POST, instance=pupil)
+    if not form.is_valid():
+        return _pupil_page(request, pupil, status=400, tile_form=form)
+    form.save()
+    messages.success(request, _("De naamtegel van %(name)s heeft een nieuw plaatje.") % {
+        "name": pupil.first_name,
+    })
     return redirect("schools:pupil", pk=pupil.pk)
 
 
@@ -338,12 +363,18 @@ def pupil_add_guardian(request, pk):
 
 
 @never_cache
-@require_POST
 @teacher_required
 def pupil_remove_guardian(request, pk, link_pk):
-    """Remove one address from this pupil only; the parent keeps their other children."""
+    """Remove one address from this pupil only; the parent keeps their other children. A
+    confirmation page comes first: removing cannot be undone (the parent would need a new
+    invitation, and loses this child's tile at once)."""
     pupil = _get_pupil_for_teacher(request, pk)
     link = get_object_or_404(pupil.guardian_links.select_related("guardian"), pk=link_pk)
+    if request.method != "POST" or request.POST.get("confirmed") != "1":
+        return render(request, "schools/guardian_remove_confirm.html", {
+            "pupil": pupil, "link": link,
+            "last_child": not link.guardian.guardian_links.exclude(pk=link.pk).exists(),
+        })
     remove_guardian_link(link=link, by=request.user)
     AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_REMOVED, school=pupil.school,
                               pupil=pupil, detail=link.guardian.email)

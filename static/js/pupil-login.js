@@ -1,5 +1,6 @@
 // PIN pad and picture grid for pupils. Both forms also work without this script: the PIN field
-// takes keyboard input, and each picture button submits the pictures clicked so far.
+// takes keyboard input, and each picture button submits the pictures clicked so far. The texts
+// the script shows or announces come translated from the page (data-progress).
 (function () {
   "use strict";
 
@@ -13,13 +14,36 @@
     });
   };
 
+  // "{n} van {total}" with the numbers (and picture name) filled in.
+  var fill = function (template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : all;
+    });
+  };
+
+  var say = function (text) {
+    document.dispatchEvent(new CustomEvent("basispoort:say", { detail: text }));
+  };
+
   var pinForm = document.querySelector(".pin-login");
   if (pinForm) {
     once(pinForm);
     var input = pinForm.querySelector("input[name=pin]");
     var pad = pinForm.querySelector("[data-pin-pad]");
+    var dots = pinForm.querySelector("[data-pin-dots]");
+    var pinStatus = pinForm.querySelector("[data-status]");
+    var shown = -1;
     pad.hidden = false;
-    var submitWhenComplete = function () {
+    dots.hidden = false;
+    var update = function () {
+      var count = input.value.length;
+      dots.querySelectorAll(".pin-dot").forEach(function (dot, i) {
+        dot.classList.toggle("pin-dot-filled", i < count);
+      });
+      if (count !== shown) {
+        pinStatus.textContent = count ? fill(pinForm.getAttribute("data-progress"), { n: count, total: 4 }) : "";
+        shown = count;
+      }
       if (/^[0-9]{4}$/.test(input.value)) { pinForm.requestSubmit(); }
     };
     pad.addEventListener("click", function (event) {
@@ -29,14 +53,14 @@
         input.value = input.value.slice(0, -1);
       } else if (input.value.length < 4) {
         input.value += key.getAttribute("data-digit");
-        submitWhenComplete();
       }
+      update();
     });
     input.addEventListener("input", function () {
       input.value = input.value.replace(/[^0-9]/g, "").slice(0, 4);
-      submitWhenComplete();
+      update();
     });
-    submitWhenComplete();  // digits typed before this script loaded
+    update();  // digits typed before this script loaded
   }
 
   var pictureForm = document.querySelector(".picture-login");
@@ -73,9 +97,12 @@
       hidden.value = button.value;
       pictureForm.appendChild(hidden);
       var count = picked().length;
-      status.textContent = "plaatje " + count + " van " + length + ": " + button.getAttribute("data-name");
+      var name = button.getAttribute("data-name");
+      status.textContent = fill(pictureForm.getAttribute("data-progress"), { n: count, total: length, name: name });
+      say(name);
       show();
-      if (count === length) { pictureForm.submit(); }
+      // Let the last picture's name be heard before the page changes.
+      if (count === length) { window.setTimeout(function () { pictureForm.submit(); }, 400); }
     });
     clear.addEventListener("click", function () {
       picked().forEach(function (input) { input.remove(); });

@@ -46,7 +46,7 @@ def test_teacher_adds_parent_who_sets_password_and_child_logs_in_at_home(
     section.get_by_label("E-mailadres ouder/verzorger").fill("ouder2@example.nl")
     section.get_by_role("button", name="E-mailadres toevoegen").click()
     expect(school_page.get_by_role("status")).to_contain_text("ouder2@example.nl is toegevoegd")
-    expect(section.get_by_role("button", name="Verwijderen ouder2@example.nl")).to_be_visible()
+    expect(section.get_by_role("link", name="Verwijderen ouder2@example.nl")).to_be_visible()
 
     # At home, on another device: the parents' login and the forgot page are accessible.
     page = new_page()

@@ -101,3 +101,35 @@ def test_pupil_page_is_accessible(page, assert_accessible, db):
     page.goto(f"/leerkracht/leerling/{emma.pk}/")
     expect(page.get_by_role("heading", name="Thuis inloggen")).to_be_visible()
     assert_accessible(page)
+
+
+def test_removing_a_parents_address_asks_first(page, assert_accessible, db):
+    from homelogin.models import GuardianLink
+    from tests.factories import GuardianLinkFactory
+
+    emma = PupilFactory(first_name="Emma")
+    GuardianLinkFactory(pupil=emma, guardian__username="ouder@example.nl")
+    teacher = TeacherFactory(school=emma.school, groups=[emma.group])
+    log_in(page, teacher)
+    page.goto(f"/leerkracht/leerling/{emma.pk}/")
+    page.get_by_role("link", name="Verwijderen ouder@example.nl").click()
+    expect(page.get_by_role("heading", name="E-mailadres verwijderen?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Annuleren").click()
+    assert GuardianLink.objects.filter(pupil=emma).exists()
+    page.get_by_role("link", name="Verwijderen ouder@example.nl").click()
+    page.get_by_role("button", name="Ja, verwijderen").click()
+    expect(page.get_by_role("status")).to_contain_text("ouder@example.nl is verwijderd bij Emma")
+    assert not GuardianLink.objects.filter(pupil=emma).exists()
+
+
+def test_a_teacher_gives_a_pupil_another_tile_picture(page, db):
+    emma = PupilFactory(first_name="Emma", tile_picture="zon")
+    teacher = TeacherFactory(school=emma.school, groups=[emma.group])
+    log_in(page, teacher)
+    page.goto(f"/leerkracht/leerling/{emma.pk}/")
+    page.get_by_label("regenboog").check()
+    page.get_by_role("button", name="Plaatje opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("De naamtegel van Emma heeft een nieuw plaatje.")
+    emma.refresh_from_db()
+    assert emma.tile_picture == "regenboog"

@@ -172,3 +172,12 @@ def test_a_new_password_lifts_the_lock_of_the_address(client, guardian):
     client.post("/thuis/uitloggen/")
     response = client.post("/thuis/", {"username": "ouder@example.nl", "password": NEW})
     assert response["Location"] == "/thuis/kinderen/"
+
+
+def test_a_too_short_password_is_reported_under_the_new_password_field(client, invited):
+    response = set_password(client, open_link(client, invited), "kort")
+    form = response.context["form"]
+    assert form.errors["new_password1"] and "new_password2" not in form.errors
+    page = response.content.decode()
+    # The message follows the first field's input, before the repeat field's label.
+    assert page.index("Dit wachtwoord is te kort.") < page.index("Herhaal het nieuwe wachtwoord")

@@ -33,7 +33,7 @@ def test_each_action_is_recorded(juf, teacher, pupil, path, data, action):
 def test_mailing_a_code_and_removing_a_parent_are_recorded(juf, pupil):
     link = GuardianLinkFactory(pupil=pupil, guardian__email="ouder@example.nl")
     juf.post(f"/leerkracht/leerling/{pupil.pk}/code/mailen/")
-    juf.post(f"/leerkracht/leerling/{pupil.pk}/ouders/{link.pk}/verwijderen/")
+    juf.post(f"/leerkracht/leerling/{pupil.pk}/ouders/{link.pk}/verwijderen/", {"confirmed": "1"})
     assert set(AuditEntry.objects.values_list("action", flat=True)) >= {"code_mailed", "guardian_removed"}
 
 

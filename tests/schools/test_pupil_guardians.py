@@ -42,7 +42,8 @@ def test_permission_ladder(client, teacher, outsider, pupil, guardian):
     assert GuardianLink.objects.filter(pupil=pupil).count() == 1
     client.force_login(teacher.user)
     assert client.get(add_url(pupil)).status_code == 405
-    assert client.get(remove_url(link)).status_code == 405
+    assert client.get(remove_url(link)).status_code == 200  # the confirmation page
+    assert GuardianLink.objects.filter(pupil=pupil).count() == 1
 
 
 def test_a_colleague_of_another_group_gets_404(client, school, pupil):
@@ -192,7 +193,7 @@ def test_removing_an_address_keeps_the_parents_other_children(juf, pupil, group,
     link = GuardianLinkFactory(pupil=pupil, guardian=guardian)
     GuardianLinkFactory(pupil=sister, guardian=guardian)
     GuardianLinkFactory(pupil=elsewhere, guardian=guardian)
-    response = juf.post(remove_url(link))
+    response = juf.post(remove_url(link), {"confirmed": "1"})
     assert response.status_code == 302
     assert not pupil.guardian_links.exists()
     assert set(guardian.guardian_links.values_list("pupil", flat=True)) == {sister.pk, elsewhere.pk}
@@ -203,14 +204,15 @@ def test_removing_an_address_keeps_the_parents_other_children(juf, pupil, group,
 def test_removing_the_last_link_removes_the_parents_account(juf, pupil, guardian):
     other_parent = GuardianLinkFactory(pupil=pupil)
     link = GuardianLinkFactory(pupil=pupil, guardian=guardian)
-    juf.post(remove_url(link))
+    juf.post(remove_url(link), {"confirmed": "1"})
     assert not User.objects.filter(pk=guardian.pk).exists()
     assert pupil.guardian_links.get() == other_parent
 
 
 def test_a_link_of_another_pupil_cannot_be_removed_through_this_pupil(juf, pupil, group):
     other = GuardianLinkFactory(pupil=PupilFactory(group=group))
-    response = juf.post(f"/leerkracht/leerling/{pupil.pk}/ouders/{other.pk}/verwijderen/")
+    response = juf.post(f"/leerkracht/leerling/{pupil.pk}/ouders/{other.pk}/verwijderen/",
+                        {"confirmed": "1"})
     assert response.status_code == 404
     assert GuardianLink.objects.filter(pk=other.pk).exists()
 
@@ -218,7 +220,7 @@ def test_a_link_of_another_pupil_cannot_be_removed_through_this_pupil(juf, pupil
 def test_a_removed_slot_can_be_filled_again(juf, pupil):
     first = GuardianLinkFactory(pupil=pupil)
     GuardianLinkFactory(pupil=pupil)
-    juf.post(remove_url(first))
+    juf.post(remove_url(first), {"confirmed": "1"})
     assert add(juf, pupil, "nieuw@example.nl").status_code == 302
     assert pupil.guardian_links.count() == 2
 
@@ -227,5 +229,29 @@ def test_a_parent_of_another_school_keeps_their_account_when_removed_here(juf, p
     parent = GuardianFactory()
     link = GuardianLinkFactory(pupil=pupil, guardian=parent)
     GuardianLinkFactory(pupil=PupilFactory(group=outsider.groups.get()), guardian=parent)
-    juf.post(remove_url(link))
+    juf.post(remove_url(link), {"confirmed": "1"})
     assert User.objects.filter(pk=parent.pk).exists()
+
+
+def test_removing_asks_for_confirmation_first(juf, pupil, guardian):
+    link = GuardianLinkFactory(pupil=pupil, guardian=guardian)
+    page = juf.get(remove_url(link)).content.decode()
+    assert "E-mailadres verwijderen?" in page and "ouder@example.nl" in page
+    assert "Ja, verwijderen" in page and "niet ongedaan maken" in page
+    # A post without the confirmation (the old one-click form) shows the same page.
+    response = juf.post(remove_url(link))
+    assert response.status_code == 200 and "Ja, verwijderen" in response.content.decode()
+    assert GuardianLink.objects.filter(pk=link.pk).exists()
+
+
+def test_the_confirmation_says_the_parents_account_goes_with_the_last_child(juf, pupil, guardian):
+    link = GuardianLinkFactory(pupil=pupil, guardian=guardian)
+    assert "het account van de ouder wordt ook verwijderd" in juf.get(remove_url(link)).content.decode()
+    GuardianLinkFactory(guardian=guardian)
+    assert "het account van de ouder wordt ook verwijderd" not in juf.get(remove_url(link)).content.decode()
+
+
+def test_the_pupil_page_links_to_the_confirmation(juf, pupil, guardian):
+    link = GuardianLinkFactory(pupil=pupil, guardian=guardian)
+    page = juf.get(f"/leerkracht/leerling/{pupil.pk}/").content.decode()
+    assert f'href="{remove_url(link)}"' in page

@@ -58,10 +58,12 @@ def test_no_state_change_over_get(client, teacher, pupil, group, url):
     assert client.get(url.format(pupil=pupil.pk, group=group.pk)).status_code == 405
 
 
-def test_removing_a_parent_address_needs_post(client, teacher, pupil):
+def test_removing_a_parent_address_needs_a_confirmed_post(client, teacher, pupil):
     link = GuardianLinkFactory(pupil=pupil)
     client.force_login(teacher.user)
-    assert client.get(f"/leerkracht/leerling/{pupil.pk}/ouders/{link.pk}/verwijderen/").status_code == 405
+    url = f"/leerkracht/leerling/{pupil.pk}/ouders/{link.pk}/verwijderen/"
+    assert client.get(url, {"confirmed": "1"}).status_code == 200  # only shows the question
+    assert client.post(url).status_code == 200
     assert pupil.guardian_links.count() == 1
 
 

@@ -17,7 +17,7 @@ from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import issue_home_code
 from pupils.models import Pupil
-from pupils.pictures import PICTURES, grid_for
+from pupils.pictures import TILE_PICTURES, grid_for
 from schools.models import Group, School, Teacher
 from software.models import Licence, Publisher, Software
 
@@ -47,7 +47,7 @@ GROUP_ANKER = [
     ("Sofie", "van", "Dijk"), ("Mohamed", "", "Amrani"), ("Femke", "", "Timmermans"),
     ("Bas", "", "Kramer"),
 ]
-TILE_PICTURES = list(PICTURES)
+TILE_SLUGS = list(TILE_PICTURES)
 EMMA_PIN = "1357"
 DAAN_PICTURES = ["hond", "appel", "fiets"]
 
@@ -194,7 +194,7 @@ class Command(BaseCommand):
                       "last_name_prefix": prefix, "last_name": last_name, "active": True,
                       "jaargroep": str(group.year_level),
                       "home_login_enabled": False,
-                      "tile_picture": TILE_PICTURES[sum(map(ord, external_id)) % len(TILE_PICTURES)]},
+                      "tile_picture": TILE_SLUGS[sum(map(ord, external_id)) % len(TILE_SLUGS)]},
         )
         if pin:
             pupil.set_pin(pin)

@@ -1,0 +1,169 @@
+"""Every page a pupil, parent or teacher can reach, in Dutch and in Arabic (right to left), on a
+320 px phone and a 1024 px tablet: axe-core finds nothing, and no page scrolls sideways at 320 px.
+Logged-in states start from cookies a Django test client got by logging in the usual way."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from homelogin.services import issue_home_code, set_password_url
+from tests.factories import (
+    GroupFactory,
+    GuardianFactory,
+    GuardianLinkFactory,
+    LicenceFactory,
+    PupilFactory,
+    SchoolFactory,
+    TeacherFactory,
+)
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def world(db, live_server, settings):
+    settings.SITE_URL = live_server.url
+    school = SchoolFactory(name="OBS De Regenboog")
+    group = GroupFactory(school=school, name="Groep 5a")
+    teacher = TeacherFactory(school=school, groups=[group], user__username="juf")
+    admin = TeacherFactory(school=school, role="beheerder", user__username="ict")
+    emma = PupilFactory(group=group, first_name="Emma", last_name="Vries", pin="1357",
+                        home_login_enabled=True)
+    daan = PupilFactory(group=group, first_name="Daan", last_name="Spellingsterrenbaan",
+                        pictures=["hond", "appel", "fiets"], home_login_enabled=True)
+    for name in ["Sem", "Sem", "Noor", "Bram"]:
+        PupilFactory(group=group, first_name=name)
+    parent = GuardianFactory(username="ouder.met.een.lang.adres@voorbeeld-gemeente.example.nl")
+    link = GuardianLinkFactory(guardian=parent, pupil=emma)
+    GuardianLinkFactory(guardian=parent, pupil=daan)
+    LicenceFactory(school=school, software__name="Spellingsterren", home_use=True)
+    return {"school": school, "group": group, "teacher": teacher, "admin": admin, "emma": emma,
+            "daan": daan, "parent": parent, "link": link}
+
+
+def cookies_of(client, url):
+    return [{"name": name, "value": morsel.value, "url": url} for name, morsel in client.cookies.items()]
+
+
+def as_user(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def classroom(world):
+    client = as_user(world["teacher"].user)
+    client.post("/klas/instellen/", {"group": world["group"].pk})
+    return client
+
+
+def home_device(world):
+    client = Client()
+    client.post("/thuis/code/", {"code": issue_home_code(pupil=world["emma"])})
+    return client
+
+
+def pupil_logged_in(world):
+    client = classroom(world)
+    client.post(f"/klas/leerling/{world['emma'].pk}/", {"pin": "1357"})
+    return client
+
+
+def locked_teacher(world):
+    for _ in range(10):
+        Client().post("/leerkracht/inloggen/", {"username": "juf", "password": "fout"})
+    return Client()
+
+
+def states(world):
+    """(description, who, path, then): ``who`` makes the cookies, ``then`` acts on the page."""
+    emma, daan, group, link = world["emma"], world["daan"], world["group"], world["link"]
+    invited = GuardianFactory(password=None)
+    GuardianLinkFactory(guardian=invited, pupil=emma)
+    wrong_code = lambda page: (page.locator("input[name=code]").fill("AAAA-BBBB-CCCC"),  # noqa: E731
+                               page.locator("form.form button").click())
+    return [
+        ("home page", None, "/", None),
+        ("parent login", None, "/thuis/", None),
+        ("forgot password", None, "/thuis/vergeten/", None),
+        ("forgot password, sent", None, "/thuis/vergeten/",
+         lambda page: (page.locator("input[name=email]").fill("iemand@example.nl"),
+                       page.locator("form.form button").click())),
+        ("help", None, "/thuis/hulp/", None),
+        ("code entry", None, "/thuis/code/", None),
+        ("code entry, wrong code", None, "/thuis/code/", wrong_code),
+        ("set password", None, set_password_url(invited).removeprefix(django_settings.SITE_URL), None),
+        ("set password, used link", None, "/thuis/wachtwoord/MQ/set-password/", None),
+        ("not a classroom device", None, "/klas/", None),
+        ("teacher login", None, "/leerkracht/inloggen/", None),
+        ("404", None, "/bestaat-niet/", None),
+        ("lockout", locked_teacher, "/leerkracht/inloggen/",
+         lambda page: (page.locator("input[name=username]").fill("juf"),
+                       page.locator("input[name=password]").fill("fout"),
+                       page.locator("main form button").click())),
+        ("children's tiles", world["parent"], "/thuis/kinderen/", None),
+        ("child's PIN at home", world["parent"], f"/thuis/kinderen/{emma.pk}/", None),
+        ("child's pictures at home", world["parent"], f"/thuis/kinderen/{daan.pk}/",
+         lambda page: page.locator("button.picture").first.click()),
+        ("403 for a parent", world["parent"], "/leerkracht/", None),
+        ("home device tiles", home_device, "/thuis/apparaat/", None),
+        ("home page with tiles", home_device, "/", None),
+        ("PIN on a home device", home_device, f"/thuis/apparaat/leerling/{emma.pk}/",
+         lambda page: page.get_by_role("button", name="1", exact=True).click()),
+        ("classroom tiles", classroom, "/klas/", None),
+        ("classroom pictures", classroom, f"/klas/leerling/{daan.pk}/", None),
+        ("wrong PIN", classroom, f"/klas/leerling/{emma.pk}/",
+         lambda page: page.locator("input[name=pin]").fill("2468")),
+        ("software overview", pupil_logged_in, "/overzicht/", None),
+        ("my groups", world["teacher"].user, "/leerkracht/", None),
+        ("classroom set-up", world["teacher"].user, "/klas/", None),
+        ("group page", world["teacher"].user, f"/leerkracht/groep/{group.pk}/", None),
+        ("group page with a message", world["teacher"].user, f"/leerkracht/leerling/{emma.pk}/",
+         lambda page: page.get_by_role("button", name="Thuis inloggen uitzetten").click()),
+        ("pupil page", world["teacher"].user, f"/leerkracht/leerling/{daan.pk}/", None),
+        ("new PIN shown once", world["teacher"].user, f"/leerkracht/leerling/{emma.pk}/",
+         lambda page: page.get_by_role("button", name="PIN opslaan").click()),
+        ("remove a parent's address", world["teacher"].user,
+         f"/leerkracht/leerling/{emma.pk}/ouders/{link.pk}/verwijderen/", None),
+        ("print codes?", world["teacher"].user, f"/leerkracht/groep/{group.pk}/codes/", None),
+        ("code cards", world["teacher"].user, f"/leerkracht/groep/{group.pk}/codes/",
+         lambda page: page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()),
+        ("audit log", world["admin"].user, "/leerkracht/auditlog/", None),
+        ("import", world["admin"].user, "/leerkracht/import/", None),
+    ]
+
+
+@pytest.mark.parametrize("language", ["nl", "ar"])
+@pytest.mark.parametrize("width", [320, 1024])
+def test_every_page_is_accessible_and_fits(browser, live_server, axe, world, language, width):
+    failures = []
+    for description, who, path, then in states(world):
+        if callable(who):
+            client = who(world)
+        elif who is not None:
+            client = as_user(who)
+        else:
+            client = Client()
+        context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 800})
+        context.set_default_timeout(10_000)
+        context.add_cookies(cookies_of(client, live_server.url) + [
+            {"name": django_settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}
+        ])
+        page = context.new_page()
+        page.goto(path)
+        if then:
+            then(page)
+            page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("dir", "rtl" if language == "ar" else "ltr")
+        results = axe.run(page)
+        if results.violations_count:
+            failures.append(f"{description} ({path}): {results.generate_report()}")
+        if width == 320:
+            wide = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if wide > 0:
+                failures.append(f"{description} ({path}): {wide} px sideways scroll at 320 px")
+        context.close()
+    assert failures == [], "\n".join(failures)
