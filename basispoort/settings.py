@@ -67,9 +67,10 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "accounts",
     "schools",
+    "software",
     "pupils",
     "homelogin",
-    "software",
+    "teachers",
 ]
 # The demo publisher: a small relying party that logs in through Basispoort like a real
 # publisher's software would. On in DEBUG (the demo world) or with DEMO_PUBLISHER=1.
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "basispoort.middleware.AdultSessionLimitsMiddleware",
     "pupils.middleware.PupilSessionMiddleware",
+    "homelogin.middleware.HomeDeviceSessionMiddleware",
     "basispoort.middleware.NoStoreWhenLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -2,9 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from homelogin import views as homelogin_views
-from software.views import DiscoveryView
-
 from .converters import IdConverter
 from .health import health
 
@@ -15,17 +12,15 @@ admin.site.site_title = "Basispoort beheer"
 admin.site.index_title = "Schoolgegevens"
 
 urlpatterns = [
-    path("", homelogin_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
     path("beheer/", admin.site.urls),
-    path("leerkracht/", include("schools.urls")),
-    path("thuis/", include("homelogin.urls")),
+    path("", include("teachers.urls")),
+    path("", include("homelogin.urls")),
     path("", include("pupils.urls")),
     path("", include("software.urls")),
     # OpenID Connect for publishers: only the endpoints they use (software/oidc_urls.py).
     path("o/", include("software.oidc_urls")),
-    path(".well-known/openid-configuration", DiscoveryView.as_view(), name="oidc-discovery"),
 ]
 
 if settings.DEMO_PUBLISHER:

@@ -104,7 +104,7 @@ def build(pupils_total, schools_total, codes_total):
 
     started = time.perf_counter()
     if School.objects.exists():
-        raise SystemExit("The database already has schools: make_dataset wants an empty database.")
+        raise SystemExit("The database already has teachers: make_dataset wants an empty database.")
     teacher_hash = make_password(TEACHER_PASSWORD)  # hashed once, shared by every teacher
     guardian_hash = make_password(GUARDIAN_PASSWORD)  # hashed once, shared by every guardian
     picture_slugs = list(PICTURES)

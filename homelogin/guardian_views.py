@@ -3,7 +3,6 @@ clicks a name tile and types the school PIN or clicks the password pictures."""
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.password_validation import password_validators_help_texts
@@ -15,10 +14,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from basispoort import lockout
-from basispoort.cookies import cookie_name
+from basispoort.cookies import cookie_name, delete_cookie, set_cookie
 from basispoort.throttle import throttled, throttled_response
+from pupils.gate import pupil_login, tile_labels
 from pupils.models import Pupil
-from pupils.views import pupil_login, tile_labels
 
 from .guardian_forms import ForgotPasswordForm, GuardianLoginForm, GuardianSetPasswordForm
 from .services import remember_parent_language, send_password_link
@@ -38,7 +37,7 @@ def guardian_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not _is_guardian(request.user):
-            return redirect("homelogin:login")
+            return redirect("homelogin:guardian_login")
         remember_parent_language(request=request, user=request.user)
         return view(request, *args, **kwargs)
 
@@ -66,7 +65,7 @@ def _get_child_for_guardian(request, pk):
 @never_cache
 def guardian_login(request):
     if request.method == "GET" and _is_guardian(request.user):
-        return redirect("homelogin:children")
+        return redirect("homelogin:guardian_children")
     remembered = request.COOKIES.get(cookie_name(REMEMBER_COOKIE), "")
     form = GuardianLoginForm(
         request, data=request.POST if request.method == "POST" else None,
@@ -74,14 +73,12 @@ def guardian_login(request):
     )
     if form.is_valid():
         login(request, form.get_user())  # a new session key
-        response = redirect("homelogin:children")
+        response = redirect("homelogin:guardian_children")
         if form.cleaned_data["remember"]:
-            response.set_cookie(
-                cookie_name(REMEMBER_COOKIE), form.cleaned_data["username"], max_age=REMEMBER_COOKIE_AGE,
-                httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
-            )
+            set_cookie(response, REMEMBER_COOKIE, form.cleaned_data["username"],
+                       max_age=REMEMBER_COOKIE_AGE)
         else:
-            response.delete_cookie(cookie_name(REMEMBER_COOKIE), samesite="Lax")
+            delete_cookie(response, REMEMBER_COOKIE)
         return response
     locked = form.is_locked
     status = (429 if locked else 400) if request.method == "POST" else 200
@@ -90,7 +87,7 @@ def guardian_login(request):
 
 
 @never_cache
-def forgot_password(request):
+def guardian_forgot(request):
     """The same answer, on the same page, for every well-formed address: known or not."""
     form = ForgotPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -115,7 +112,7 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "homelogin/guardian_set_password.html"
     post_reset_login = True
     post_reset_login_backend = "accounts.backends.PasswordBackend"
-    success_url = reverse_lazy("homelogin:children")
+    success_url = reverse_lazy("homelogin:guardian_children")
 
     def form_valid(self, form):
         # Whoever reads the parent's mailbox may set a new password; that also ends a lockout.
@@ -142,27 +139,27 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
 
 @never_cache
 @guardian_required
-def children(request):
+def guardian_children(request):
     """The guardian's children: a tile for each child whose home login is on, a greyed entry
     for the others."""
     pupils = list(_children(request.user))
     return render(request, "homelogin/guardian_children.html", {
         "heading": _("Wie gaat er werken?"),
         "gate": "home",
-        "tiles": tile_labels([p for p in pupils if p.can_log_in_at_home()], "homelogin:child"),
+        "tiles": tile_labels([p for p in pupils if p.can_log_in_at_home()], "homelogin:guardian_child"),
         "switched_off": [p for p in pupils if not p.can_log_in_at_home()],
     })
 
 
 @never_cache
 @guardian_required
-def child(request, pk):
+def guardian_child(request, pk):
     """The child's PIN pad or pictures. A success logs the child in instead of the parent;
     "Uitloggen" later ends everything and leads back to the parents' login."""
     pupil = _get_child_for_guardian(request, pk)
     return pupil_login(
         request, pupil, gate="home",
-        tiles_url=reverse("homelogin:children"), logout_url=reverse("homelogin:login"),
+        tiles_url=reverse("homelogin:guardian_children"), logout_url=reverse("homelogin:guardian_login"),
         device_key=f"ouder:{request.user.pk}",
     )
 
@@ -170,4 +167,4 @@ def child(request, pk):
 @require_POST
 def guardian_logout(request):
     logout(request)
-    return redirect("homelogin:login")
+    return redirect("homelogin:guardian_login")

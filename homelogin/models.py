@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from basispoort.hashing import check_secret_hash, make_secret_hash, secret_hash_candidates
+from pupils.models import Pupil
 
 MAX_GUARDIANS_PER_PUPIL = 2
 
@@ -69,6 +70,20 @@ class GuardianLink(models.Model):
 class HomeLoginCodeQuerySet(models.QuerySet):
     def current(self):
         return self.filter(revoked_at__isnull=True)
+
+    def info_for(self, pupils):
+        """``pupils`` (a Pupil queryset) annotated with ``code_issued_at`` (the current home
+        login code's date, or None) and ``code_devices`` (how many live devices entered that
+        code), in the same query: what a teacher's group page shows per pupil."""
+        current = self.current().filter(pupil=models.OuterRef("pk"))
+        return pupils.annotate(
+            code_issued_at=models.Subquery(current.values("created_at")[:1]),
+            code_devices=models.Subquery(
+                current.annotate(n=models.Count(
+                    "device_entries", filter=models.Q(device_entries__grant__revoked_at__isnull=True)
+                )).values("n")[:1]
+            ),
+        )
 
 
 class HomeLoginCode(models.Model):
@@ -186,8 +201,6 @@ class DeviceGrant(models.Model):
     def visible_pupils(self):
         """The pupils whose tiles this device shows: their code is still the current one, and
         they may log in at home (active, home login on, school active)."""
-        from pupils.models import Pupil
-
         current = self.entries.filter(code__revoked_at__isnull=True).values("pupil_id")
         return (
             Pupil.objects.active().filter(home_login_enabled=True, pk__in=current)

@@ -159,7 +159,7 @@ def set_password_url(guardian):
     for it, which anyone can forge."""
     uidb64 = urlsafe_base64_encode(force_bytes(guardian.pk))
     token = default_token_generator.make_token(guardian)
-    return settings.SITE_URL + reverse("homelogin:set_password", args=[uidb64, token])
+    return settings.SITE_URL + reverse("homelogin:guardian_set_password", args=[uidb64, token])
 
 
 def send_set_password_mail(*, guardian, school):
@@ -219,8 +219,8 @@ def _set_password_message(*, guardian, school, to, forgot, language=None):
             "has_password": guardian.has_usable_password(),
             "forgot": forgot,
             "valid_for": valid_for,
-            "login_url": settings.SITE_URL + reverse("homelogin:login"),
-            "forgot_url": settings.SITE_URL + reverse("homelogin:forgot"),
+            "login_url": settings.SITE_URL + reverse("homelogin:guardian_login"),
+            "forgot_url": settings.SITE_URL + reverse("homelogin:guardian_forgot"),
         }
         message = EmailMultiAlternatives(
             subject=gettext("Basispoort: maak uw wachtwoord aan voor thuis inloggen"),

@@ -1,22 +1,24 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from . import guardian_views, views
+from . import code_views, guardian_views
 
 app_name = "homelogin"
 urlpatterns = [
-    # The home login code and the device that remembers it.
-    path("code/", views.code_entry, name="code"),
-    path("apparaat/", views.device_tiles, name="device"),
-    path("apparaat/leerling/<id:pk>/", views.device_pupil, name="device_pupil"),
-    # Parents' e-mail accounts.
-    path("", guardian_views.guardian_login, name="login"),
-    path("vergeten/", guardian_views.forgot_password, name="forgot"),
-    path("wachtwoord/<uidb64>/<token>/", guardian_views.GuardianSetPasswordView.as_view(),
-         name="set_password"),
-    path("kinderen/", guardian_views.children, name="children"),
-    path("kinderen/<id:pk>/", guardian_views.child, name="child"),
-    path("uitloggen/", guardian_views.guardian_logout, name="guardian_logout"),
+    # The start page: the "Leerlingen" block, and the tiles of a home device that remembers pupils.
+    path("", code_views.home, name="home"),
+    # The home login code gate, and the device that remembers it.
+    path("thuis/code/", code_views.code_entry, name="code_entry"),
+    path("thuis/apparaat/", code_views.device_tiles, name="device_tiles"),
+    path("thuis/apparaat/leerling/<id:pk>/", code_views.device_pupil, name="device_pupil"),
+    # The parents' gate: e-mail accounts.
+    path("thuis/", guardian_views.guardian_login, name="guardian_login"),
+    path("thuis/vergeten/", guardian_views.guardian_forgot, name="guardian_forgot"),
+    path("thuis/wachtwoord/<uidb64>/<token>/", guardian_views.GuardianSetPasswordView.as_view(),
+         name="guardian_set_password"),
+    path("thuis/kinderen/", guardian_views.guardian_children, name="guardian_children"),
+    path("thuis/kinderen/<id:pk>/", guardian_views.guardian_child, name="guardian_child"),
+    path("thuis/uitloggen/", guardian_views.guardian_logout, name="guardian_logout"),
     # The footer's help line: both home flows, step by step, as on the printed instructions.
-    path("hulp/", TemplateView.as_view(template_name="homelogin/help.html"), name="help"),
+    path("thuis/hulp/", TemplateView.as_view(template_name="homelogin/help.html"), name="help"),
 ]

@@ -31,21 +31,6 @@ class PupilQuerySet(models.QuerySet):
         then run one after another, so parallel requests cannot slip past the lockout count."""
         list(self.select_for_update().filter(pk=pk).values_list("pk", flat=True))
 
-    def with_home_code_info(self):
-        """Annotate ``code_issued_at`` (the current home login code's date, or None) and
-        ``code_devices`` (how many devices entered that code) in the same query."""
-        from homelogin.models import HomeLoginCode
-
-        current = HomeLoginCode.objects.current().filter(pupil=models.OuterRef("pk"))
-        return self.annotate(
-            code_issued_at=models.Subquery(current.values("created_at")[:1]),
-            code_devices=models.Subquery(
-                current.annotate(n=models.Count(
-                    "device_entries", filter=models.Q(device_entries__grant__revoked_at__isnull=True)
-                )).values("n")[:1]
-            ),
-        )
-
     def for_group(self, group):
         """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically."""
         return self.active().filter(group=group).order_by("first_name", "last_name", "pk")

@@ -5,9 +5,7 @@ from . import views
 app_name = "pupils"
 urlpatterns = [
     path("klas/", views.classroom, name="classroom"),
-    path("klas/instellen/", views.classroom_connect, name="classroom_connect"),
-    path("klas/loskoppelen/", views.classroom_disconnect, name="classroom_disconnect"),
     path("klas/leerling/<id:pk>/", views.classroom_pupil, name="classroom_pupil"),
     path("overzicht/", views.overview, name="overview"),
-    path("uitloggen/", views.pupil_logout, name="logout"),
+    path("uitloggen/", views.pupil_logout, name="pupil_logout"),
 ]

@@ -10,11 +10,10 @@ Only a relative URL of this site's authorize endpoint is ever resumed.
 
 from urllib.parse import parse_qs, urlsplit
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from basispoort.cookies import cookie_name
+from basispoort.cookies import delete_cookie, get_signed_cookie, set_cookie
 
 PENDING_COOKIE = "bp_sso"
 PENDING_SALT = "software.signon"
@@ -33,24 +32,18 @@ def is_authorize_url(url):
 def remember(response, url):
     """Let the next successful pupil login continue at ``url`` (an /o/authorize/ request)."""
     if is_authorize_url(url):
-        response.set_signed_cookie(
-            cookie_name(PENDING_COOKIE), url, salt=PENDING_SALT, max_age=PENDING_AGE,
-            httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE,
-        )
+        set_cookie(response, PENDING_COOKIE, url, salt=PENDING_SALT, max_age=PENDING_AGE)
     return response
 
 
 def pending(request):
     """The authorize URL to continue at after a login, or None."""
-    url = request.get_signed_cookie(
-        cookie_name(PENDING_COOKIE), default=None, salt=PENDING_SALT, max_age=PENDING_AGE
-    )
+    url = get_signed_cookie(request, PENDING_COOKIE, salt=PENDING_SALT, max_age=PENDING_AGE)
     return url if is_authorize_url(url) else None
 
 
 def forget(response):
-    response.delete_cookie(cookie_name(PENDING_COOKIE), samesite="Lax")
-    return response
+    return delete_cookie(response, PENDING_COOKIE)
 
 
 def allow_form_redirect(request, response):

@@ -16,16 +16,15 @@ from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.settings import oauth2_settings
 
 from accounts.models import User
-from basispoort.cookies import cookie_name
-from pupils.views import CLASSROOM_COOKIE, SESSION_GATE, SESSION_RETURN
+from basispoort.middleware import SESSION_STARTED
 
 from . import signon
 from .models import Software
-from .signals import SESSION_AUTH_TIME
 
 
 def _at_home(request):
-    return request.session.get(SESSION_GATE) != "school"
+    # The pupil session (pupils/, above this app) tells through the request what gate it is.
+    return getattr(request, "pupil_gate", None) != "school"
 
 
 def _may_use(request, software):
@@ -48,7 +47,7 @@ def launch(request, slug):
     the publisher then starts OpenID Connect at /o/authorize/."""
     software = get_object_or_404(Software.objects.select_related("publisher"), slug=slug)
     if not request.user.is_authenticated:
-        return redirect("home")
+        return redirect("homelogin:home")
     if not _may_use(request, software):
         return _not_licensed(request, software)
     separator = "&" if "?" in software.launch_url else "?"
@@ -119,7 +118,7 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
 
     def create_authorization_response(self, request, scopes, credentials, allow):
         # The code remembers when this session logged in: the ID token's auth_time.
-        auth_time = request.session.get(SESSION_AUTH_TIME)
+        auth_time = request.session.get(SESSION_STARTED)
         credentials["auth_time"] = datetime.fromtimestamp(auth_time, tz=UTC) if auth_time else None
         return super().create_authorization_response(request, scopes, credentials, allow)
 
@@ -137,7 +136,7 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
             return True  # a parent's session is not the child's
         if max_age is None:
             return False
-        auth_time = request.session.get(SESSION_AUTH_TIME)
+        auth_time = request.session.get(SESSION_STARTED)
         return auth_time is None or max_age == "0" or time.time() - auth_time > int(max_age)
 
     def _to_login(self, request):
@@ -150,12 +149,12 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
         user = request.user
         if user.is_authenticated and user.kind == User.Kind.TEACHER:
             return redirect_to_login(url)  # the teacher login form follows ?next=
-        back = request.session.get(SESSION_RETURN) if user.is_authenticated else None
+        tiles_url = getattr(request, "pupil_tiles_url", None)
+        back = tiles_url() if tiles_url else None
         if user.is_authenticated and user.kind == User.Kind.GUARDIAN:
-            back = reverse("homelogin:children")
+            back = reverse("homelogin:guardian_children")
         elif not (back and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
-            classroom = cookie_name(CLASSROOM_COOKIE) in request.COOKIES
-            back = reverse("pupils:classroom") if classroom else reverse("home")
+            back = reverse("homelogin:home")
         return signon.remember(redirect(back), url)
 
 

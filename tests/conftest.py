@@ -3,10 +3,13 @@ import pytest
 from tests.factories import (
     GroupFactory,
     GuardianFactory,
+    LicenceFactory,
     PupilFactory,
     SchoolFactory,
+    SoftwareFactory,
     TeacherFactory,
 )
+from tests.helpers import connect_software
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +74,22 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# A publisher's client and its licence, for the OpenID Connect tests (tests/helpers.py has the
+# client's steps). The issuer is the test server, so tokens and discovery name it.
+
+
+@pytest.fixture
+def issuer(settings):
+    settings.SITE_URL = "http://testserver"
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": "http://testserver"}
+
+
+@pytest.fixture
+def rekenroute(pupil):
+    software = connect_software(SoftwareFactory(name="Rekenroute"))
+    LicenceFactory(school=pupil.school, software=software, home_use=True)
+    return software
+
+

@@ -1,20 +1,28 @@
+import base64
+import hashlib
+import secrets
 import socket
 import threading
-import time
+from importlib import import_module
+from urllib.parse import parse_qs, urlparse
 
-from django.utils import timezone
+from django.conf import settings
+from django.http import HttpRequest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from oauth2_provider.models import Application
 
-from pupils.middleware import SESSION_DEVICE, SESSION_SEEN, SESSION_SINCE
-from pupils.views import SESSION_GATE
+from homelogin.services import MAIL_THREAD_NAME
+from pupils import session
 
 
-def log_in_pupil(client, pupil, gate="school", device=None):
-    """A pupil session as pupil_login makes it, without going through a PIN pad."""
-    client.force_login(pupil.user, backend="pupils.backends.PupilSecretBackend")
-    session = client.session
-    session.update({SESSION_GATE: gate, SESSION_SINCE: timezone.localdate().isoformat(),
-                    SESSION_SEEN: time.time(), SESSION_DEVICE: device})
-    session.save()
+def log_in_pupil(client, pupil, gate="school", device=None, return_url="/klas/"):
+    """A pupil session started as the PIN pad starts it (pupils/session.py), without the pad."""
+    request = HttpRequest()
+    request.session = client.session or import_module(settings.SESSION_ENGINE).SessionStore()
+    session.start(request, pupil, gate=gate, return_url=return_url, device=device)
+    request.session.save()
+    client._set_login_cookies(request)
 
 
 def connect(client, teacher, group):
@@ -44,3 +52,83 @@ class SilentServer:
         for conn in self.accepted:
             conn.close()
         self.sock.close()
+
+
+# OpenID Connect as a publisher does it (tests/software/, tests/security/test_6_oidc.py).
+
+REDIRECT = "https://uitgever.example/basispoort/terug"
+SECRET = "publisher-client-secret-0123456789"
+
+
+def connect_software(software, client_id=None):
+    software.application = Application.objects.create(
+        name=software.name, client_id=client_id or f"client-{software.slug}", client_secret=SECRET,
+        client_type=Application.CLIENT_CONFIDENTIAL, redirect_uris=REDIRECT,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        algorithm=Application.RS256_ALGORITHM, skip_authorization=True,
+    )
+    software.save()
+    return software
+
+
+def log_in(client, pupil, gate="school"):
+    log_in_pupil(client, pupil, gate=gate)
+
+
+def pkce():
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize(client, software, **params):
+    verifier, challenge = pkce()
+    query = {"response_type": "code", "client_id": software.application.client_id,
+             "redirect_uri": REDIRECT, "scope": "openid", "state": "xyz", "nonce": "n-0S6",
+             "code_challenge": challenge, "code_challenge_method": "S256", **params}
+    return client.get("/o/authorize/", {k: v for k, v in query.items() if v is not None}), verifier
+
+
+def code_from(response):
+    assert response.status_code == 302, response.content[:500]
+    assert response["Location"].startswith(REDIRECT)
+    return parse_qs(urlparse(response["Location"]).query)["code"][0]
+
+
+def exchange(client, software, code, verifier):
+    return client.post("/o/token/", {
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+        "client_id": software.application.client_id, "client_secret": SECRET,
+        "code_verifier": verifier,
+    })
+
+
+def id_token_claims(client, token_response):
+    """Verify the ID token's RS256 signature against the published JWKS, and its expiry."""
+    keys = KeySet.import_key_set(client.get("/o/.well-known/jwks.json").json())
+    token = jwt.decode(token_response.json()["id_token"], keys, algorithms=["RS256"])
+    jwt.JWTClaimsRegistry(exp={"essential": True}, iat={"essential": True}).validate(token.claims)
+    return token.claims
+
+
+def sign_in(client, software):
+    response, verifier = authorize(client, software)
+    tokens = exchange(client, software, code_from(response), verifier)
+    assert tokens.status_code == 200, tokens.content
+    return id_token_claims(client, tokens), tokens.json()
+
+
+# Parents' "forgot password" mail leaves from a background thread.
+
+
+def wait_for_mail():
+    """The forgot mail leaves from a background thread; wait until it is done."""
+    for thread in threading.enumerate():
+        if thread.name == MAIL_THREAD_NAME:
+            thread.join(timeout=10)
+
+
+def forgot(client, email, **extra):
+    response = client.post("/thuis/vergeten/", {"email": email}, **extra)
+    wait_for_mail()
+    return response

@@ -21,7 +21,7 @@ def browser(db):
 @pytest.mark.parametrize("error", [DOWN, InterfaceError("connection already closed")])
 def test_a_database_outage_answers_503_with_retry_after(browser, teacher, error):
     browser.force_login(teacher.user)
-    with mock.patch("schools.views.render", side_effect=error):
+    with mock.patch("teachers.views.render", side_effect=error):
         response = browser.get("/leerkracht/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -39,7 +39,7 @@ def test_the_503_page_needs_no_database_at_all(browser, pupil):
 
 def test_any_other_fault_gets_the_ordinary_500_page(browser, teacher):
     browser.force_login(teacher.user)
-    with mock.patch("schools.views.render", side_effect=RuntimeError("a bug")):
+    with mock.patch("teachers.views.render", side_effect=RuntimeError("a bug")):
         response = browser.get("/leerkracht/")
     assert response.status_code == 500
     assert "Retry-After" not in response

@@ -53,8 +53,8 @@ FAMILY_SOURCES = [
     "templates/homelogin/guardian_children.html", "templates/homelogin/help.html",
     "templates/homelogin/email/home_code.html", "templates/homelogin/email/home_code.txt",
     "templates/homelogin/email/set_password.html", "templates/homelogin/email/set_password.txt",
-    "homelogin/forms.py", "homelogin/guardian_forms.py", "homelogin/guardian_views.py",
-    "homelogin/views.py", "homelogin/cards.py", "homelogin/services.py",
+    "homelogin/code_forms.py", "homelogin/guardian_forms.py", "homelogin/guardian_views.py",
+    "homelogin/code_views.py", "homelogin/cards.py", "homelogin/services.py",
     # Pupils: tiles, PIN, pictures (and their names), the software overview.
     "templates/pupils/tile_picker.html", "templates/pupils/secret.html", "templates/pupils/_read_aloud.html",
     "templates/pupils/overview.html", "templates/pupils/classroom_not_connected.html",

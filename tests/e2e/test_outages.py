@@ -25,7 +25,7 @@ def test_a_class_logs_in_while_redis_is_down(page, settings, teacher, pupil):
 
 def test_a_database_outage_shows_a_calm_page(page, assert_accessible, db):
     down = OperationalError("connection to server failed: Connection refused")
-    with mock.patch("homelogin.views.render", side_effect=down):
+    with mock.patch("homelogin.code_views.render", side_effect=down):
         response = page.goto("/")
     assert response.status == 503 and response.headers["retry-after"] == "30"
     expect(page.get_by_role("heading", level=1, name="Even geduld")).to_be_visible()

@@ -2,9 +2,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.http import HttpRequest
 
+from homelogin.code_views import DEVICE_SALT, device_cookie_name
 from homelogin.models import DeviceGrant, HomeLoginCode
 from homelogin.services import issue_home_code
-from homelogin.views import DEVICE_SALT, device_cookie_name
 from tests.factories import PupilFactory
 
 

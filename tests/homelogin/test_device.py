@@ -1,8 +1,8 @@
 import pytest
 
+from homelogin.code_views import device_cookie_name
 from homelogin.models import DeviceGrant
 from homelogin.services import issue_home_code
-from homelogin.views import device_cookie_name
 from tests.factories import LicenceFactory, PupilFactory
 
 

@@ -6,24 +6,11 @@ import threading
 import pytest
 from django.core.mail.backends.locmem import EmailBackend
 
-from homelogin.services import MAIL_THREAD_NAME
 from tests.factories import GuardianFactory, GuardianLinkFactory
+from tests.helpers import forgot, wait_for_mail
 
 URL = "/thuis/vergeten/"
 SENT = "Als dit adres bij ons bekend is, ontvangt u een e-mail"
-
-
-def wait_for_mail():
-    """The forgot mail leaves from a background thread; wait until it is done."""
-    for thread in threading.enumerate():
-        if thread.name == MAIL_THREAD_NAME:
-            thread.join(timeout=10)
-
-
-def forgot(client, email, **extra):
-    response = client.post(URL, {"email": email}, **extra)
-    wait_for_mail()
-    return response
 
 
 def without_csrf(response):

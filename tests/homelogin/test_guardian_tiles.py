@@ -3,7 +3,7 @@
 import pytest
 from axes.models import AccessAttempt
 
-from pupils.views import SESSION_GATE, SESSION_RETURN
+from pupils import session
 from tests.factories import (
     GroupFactory,
     GuardianFactory,
@@ -152,8 +152,8 @@ def test_right_pin_logs_the_child_in_instead_of_the_parent(parent, emma):
     assert response.status_code == 302 and response["Location"] == "/overzicht/"
     assert parent.session.session_key != before
     assert int(parent.session["_auth_user_id"]) == emma.user.pk
-    assert parent.session[SESSION_GATE] == "home"
-    assert parent.session[SESSION_RETURN] == "/thuis/"
+    assert parent.session[session.GATE] == "home"
+    assert parent.session[session.RETURN] == "/thuis/"
     # The parent is logged out: their tiles need the parent's login again.
     assert parent.get(TILES)["Location"] == "/thuis/"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import GuardianFactory, GuardianLinkFactory, PupilFactory, TeacherFactory
-from tests.homelogin.test_forgot_password import forgot
+from tests.helpers import forgot
 
 
 def choose_language(client, language):

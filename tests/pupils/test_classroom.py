@@ -1,7 +1,8 @@
 import pytest
 from django.http import HttpResponse
 
-from pupils.views import CLASSROOM_COOKIE, CLASSROOM_SALT
+from pupils.classroom import COOKIE as CLASSROOM_COOKIE
+from pupils.classroom import SALT as CLASSROOM_SALT
 from tests.factories import GroupFactory, PupilFactory, TeacherFactory
 from tests.helpers import connect, log_in_pupil
 

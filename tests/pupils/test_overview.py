@@ -1,6 +1,6 @@
 import pytest
 
-from pupils.views import SESSION_GATE
+from pupils import session
 from tests.factories import GroupFactory, LicenceFactory, PupilFactory, SoftwareFactory
 from tests.helpers import connect, log_in_pupil
 
@@ -64,7 +64,7 @@ def test_overview_runs_a_fixed_number_of_queries(client, pupil, titles,
 
 def test_logout_ends_the_session_and_returns_to_the_tiles(client, teacher, group, pupil):
     log_in_at_school(client, teacher, group, pupil)
-    assert client.session[SESSION_GATE] == "school"
+    assert client.session[session.GATE] == "school"
     response = client.post("/uitloggen/")
     assert response["Location"] == "/klas/"
     assert "_auth_user_id" not in client.session

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from homelogin.services import issue_home_code
-from pupils.middleware import SESSION_SEEN, SESSION_SINCE
+from pupils import session as pupil_session
 from tests.factories import GuardianLinkFactory
 from tests.helpers import log_in_pupil
 
@@ -16,7 +16,7 @@ from tests.helpers import log_in_pupil
 def test_an_idle_pupil_session_ends(client, pupil, settings):
     log_in_pupil(client, pupil)
     session = client.session
-    session[SESSION_SEEN] = time.time() - settings.PUPIL_SESSION_IDLE - 1
+    session[pupil_session.SEEN] = time.time() - settings.PUPIL_SESSION_IDLE - 1
     session.save()
     assert client.get("/overzicht/")["Location"] == "/"
     assert "_auth_user_id" not in client.session
@@ -25,7 +25,7 @@ def test_an_idle_pupil_session_ends(client, pupil, settings):
 def test_a_pupil_session_ends_with_the_day(client, pupil):
     log_in_pupil(client, pupil)
     session = client.session
-    session[SESSION_SINCE] = (timezone.localdate() - timezone.timedelta(days=1)).isoformat()
+    session[pupil_session.SINCE] = (timezone.localdate() - timezone.timedelta(days=1)).isoformat()
     session.save()
     assert client.get("/overzicht/")["Location"] == "/"
 

@@ -9,19 +9,12 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
 from tests.factories import UserFactory
-from tests.software.test_oidc import (  # noqa: F401 (the issuer fixture applies here too)
-    REDIRECT,
-    SECRET,
-    authorize,
-    code_from,
-    exchange,
-    issuer,
-    log_in,
-    rekenroute,
-)
+from tests.helpers import REDIRECT, SECRET, authorize, code_from, exchange, log_in
+
+pytestmark = pytest.mark.usefixtures("issuer")
 
 
-def test_implicit_flow_is_refused(client, pupil, rekenroute):  # noqa: F811
+def test_implicit_flow_is_refused(client, pupil, rekenroute):
     log_in(client, pupil)
     for response_type in ("token", "id_token", "id_token token", "code token"):
         response, _verifier = authorize(client, rekenroute, response_type=response_type)
@@ -30,7 +23,7 @@ def test_implicit_flow_is_refused(client, pupil, rekenroute):  # noqa: F811
         assert response.status_code in (302, 400) and ("error=" in location or response.status_code == 400)
 
 
-def test_password_grant_is_refused(client, pupil, rekenroute):  # noqa: F811
+def test_password_grant_is_refused(client, pupil, rekenroute):
     Application.objects.filter(pk=rekenroute.application.pk).update(
         authorization_grant_type=Application.GRANT_PASSWORD)
     response = client.post("/o/token/", {
@@ -39,7 +32,7 @@ def test_password_grant_is_refused(client, pupil, rekenroute):  # noqa: F811
     assert response.status_code in (400, 401) and "access_token" not in response.json()
 
 
-def test_a_replayed_code_is_refused(client, pupil, rekenroute):  # noqa: F811
+def test_a_replayed_code_is_refused(client, pupil, rekenroute):
     log_in(client, pupil)
     response, verifier = authorize(client, rekenroute)
     code = code_from(response)
@@ -47,7 +40,7 @@ def test_a_replayed_code_is_refused(client, pupil, rekenroute):  # noqa: F811
     assert exchange(client, rekenroute, code, verifier).json()["error"] == "invalid_grant"
 
 
-def test_a_code_is_bound_to_its_redirect_uri(client, pupil, rekenroute):  # noqa: F811
+def test_a_code_is_bound_to_its_redirect_uri(client, pupil, rekenroute):
     log_in(client, pupil)
     response, verifier = authorize(client, rekenroute)
     reply = client.post("/o/token/", {
@@ -57,7 +50,7 @@ def test_a_code_is_bound_to_its_redirect_uri(client, pupil, rekenroute):  # noqa
     assert reply.status_code == 400
 
 
-def test_a_wrong_client_secret_gets_no_token(client, pupil, rekenroute):  # noqa: F811
+def test_a_wrong_client_secret_gets_no_token(client, pupil, rekenroute):
     log_in(client, pupil)
     response, verifier = authorize(client, rekenroute)
     reply = client.post("/o/token/", {
@@ -85,7 +78,7 @@ def test_registration_and_token_management_pages_do_not_exist(client, pupil, pat
     assert not Application.objects.filter(name="Rekenroute").exists()
 
 
-def test_introspection_gives_no_username_to_anyone(client, pupil, rekenroute):  # noqa: F811
+def test_introspection_gives_no_username_to_anyone(client, pupil, rekenroute):
     log_in(client, pupil)
     response, verifier = authorize(client, rekenroute)
     token = exchange(client, rekenroute, code_from(response), verifier).json()["access_token"]
@@ -118,7 +111,7 @@ def test_an_hs256_client_cannot_be_saved_through_the_admin(platform_staff):
     assert response.status_code == 200 and not Application.objects.filter(client_id="hs-client").exists()
 
 
-def test_a_replayed_code_revokes_every_token_issued_from_it(client, pupil, rekenroute):  # noqa: F811
+def test_a_replayed_code_revokes_every_token_issued_from_it(client, pupil, rekenroute):
     log_in(client, pupil)
     response, verifier = authorize(client, rekenroute)
     code = code_from(response)
@@ -135,7 +128,7 @@ def test_a_replayed_code_revokes_every_token_issued_from_it(client, pupil, reken
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
-def test_userinfo_with_a_token_without_a_user_is_refused_not_a_crash(client, rekenroute):  # noqa: F811
+def test_userinfo_with_a_token_without_a_user_is_refused_not_a_crash(client, rekenroute):
     AccessToken.objects.create(user=None, application=rekenroute.application, token="machine-token",
                                scope="openid", expires=timezone.now() + timedelta(minutes=5))
     response = client.get("/o/userinfo/", HTTP_AUTHORIZATION="Bearer machine-token")
@@ -143,7 +136,7 @@ def test_userinfo_with_a_token_without_a_user_is_refused_not_a_crash(client, rek
     assert "sub" not in response.content.decode()
 
 
-def test_a_client_credentials_token_is_not_issued(client, rekenroute):  # noqa: F811
+def test_a_client_credentials_token_is_not_issued(client, rekenroute):
     Application.objects.filter(pk=rekenroute.application.pk).update(
         authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
     response = client.post("/o/token/", {

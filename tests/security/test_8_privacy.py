@@ -11,8 +11,8 @@ from django.utils import timezone
 from homelogin.models import HomeLoginCode
 from homelogin.services import issue_home_code
 from pupils.models import Pupil
-from schools.importing import import_school
 from schools.models import AuditEntry, School, Teacher
+from teachers.importing import import_school
 from tests.factories import TeacherFactory
 
 DATA = Path(__file__).resolve().parents[1] / "data"

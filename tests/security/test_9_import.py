@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pupils.models import Pupil
-from schools.importing import import_school
+from teachers.importing import import_school
 from tests.factories import SchoolFactory, TeacherFactory
 
 

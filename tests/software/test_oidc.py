@@ -1,11 +1,8 @@
 """OpenID Connect as an outside publisher sees it: discovery, authorization code with PKCE,
 token exchange, ID token verified against the JWKS with an independent library (joserfc)."""
 
-import base64
 import datetime
-import hashlib
-import secrets
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 from joserfc import jwt
@@ -13,81 +10,17 @@ from joserfc.jwk import KeySet
 from oauth2_provider.models import AccessToken, Application
 
 from tests.factories import LicenceFactory, PublisherFactory, PupilFactory, SoftwareFactory
-from tests.helpers import log_in_pupil
+from tests.helpers import (
+    REDIRECT,
+    authorize,
+    code_from,
+    exchange,
+    log_in,
+    sign_in,
+)
+from tests.helpers import connect_software as connect
 
-REDIRECT = "https://uitgever.example/basispoort/terug"
-SECRET = "publisher-client-secret-0123456789"
-
-
-@pytest.fixture(autouse=True)
-def issuer(settings):
-    settings.SITE_URL = "http://testserver"
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": "http://testserver"}
-
-
-def connect(software, client_id=None):
-    software.application = Application.objects.create(
-        name=software.name, client_id=client_id or f"client-{software.slug}", client_secret=SECRET,
-        client_type=Application.CLIENT_CONFIDENTIAL, redirect_uris=REDIRECT,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        algorithm=Application.RS256_ALGORITHM, skip_authorization=True,
-    )
-    software.save()
-    return software
-
-
-@pytest.fixture
-def rekenroute(pupil):
-    software = connect(SoftwareFactory(name="Rekenroute"))
-    LicenceFactory(school=pupil.school, software=software, home_use=True)
-    return software
-
-
-def log_in(client, pupil, gate="school"):
-    log_in_pupil(client, pupil, gate=gate)
-
-
-def pkce():
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-def authorize(client, software, **params):
-    verifier, challenge = pkce()
-    query = {"response_type": "code", "client_id": software.application.client_id,
-             "redirect_uri": REDIRECT, "scope": "openid", "state": "xyz", "nonce": "n-0S6",
-             "code_challenge": challenge, "code_challenge_method": "S256", **params}
-    return client.get("/o/authorize/", {k: v for k, v in query.items() if v is not None}), verifier
-
-
-def code_from(response):
-    assert response.status_code == 302, response.content[:500]
-    assert response["Location"].startswith(REDIRECT)
-    return parse_qs(urlparse(response["Location"]).query)["code"][0]
-
-
-def exchange(client, software, code, verifier):
-    return client.post("/o/token/", {
-        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-        "client_id": software.application.client_id, "client_secret": SECRET,
-        "code_verifier": verifier,
-    })
-
-
-def id_token_claims(client, token_response):
-    """Verify the ID token's RS256 signature against the published JWKS, and its expiry."""
-    keys = KeySet.import_key_set(client.get("/o/.well-known/jwks.json").json())
-    token = jwt.decode(token_response.json()["id_token"], keys, algorithms=["RS256"])
-    jwt.JWTClaimsRegistry(exp={"essential": True}, iat={"essential": True}).validate(token.claims)
-    return token.claims
-
-
-def sign_in(client, software):
-    response, verifier = authorize(client, software)
-    tokens = exchange(client, software, code_from(response), verifier)
-    assert tokens.status_code == 200, tokens.content
-    return id_token_claims(client, tokens), tokens.json()
+pytestmark = pytest.mark.usefixtures("issuer")
 
 
 def test_a_forged_id_token_does_not_verify(client, pupil, rekenroute):

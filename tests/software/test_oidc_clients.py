@@ -18,19 +18,19 @@ from oauth2_provider.models import Application
 from accounts.models import User
 from software.signon import PENDING_COOKIE, PENDING_SALT
 from tests.factories import GuardianLinkFactory, LicenceFactory, SoftwareFactory
-from tests.helpers import log_in_pupil
-from tests.software.test_oidc import (  # noqa: F401 (the issuer fixture applies here too)
+from tests.helpers import (
     REDIRECT,
     SECRET,
     authorize,
     code_from,
-    connect,
     exchange,
     id_token_claims,
-    issuer,
-    rekenroute,
+    log_in_pupil,
     sign_in,
 )
+from tests.helpers import connect_software as connect
+
+pytestmark = pytest.mark.usefixtures("issuer")
 
 ISS = "http://testserver"
 
@@ -51,12 +51,12 @@ def log_in_with_pin(client, teacher, group, pupil, pin="1357"):
 # 1. prompt=none: a silent check answers at once, never with a page and never with a 500.
 
 
-def test_prompt_none_without_a_session_answers_login_required(client, rekenroute):  # noqa: F811
+def test_prompt_none_without_a_session_answers_login_required(client, rekenroute):
     answer = params(authorize(client, rekenroute, prompt="none")[0])
     assert answer == {"error": "login_required", "state": "xyz", "iss": ISS}
 
 
-def test_prompt_none_with_a_session_gives_a_code(client, pupil, rekenroute):  # noqa: F811
+def test_prompt_none_with_a_session_gives_a_code(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     response, verifier = authorize(client, rekenroute, prompt="none")
     answer = params(response)
@@ -71,12 +71,12 @@ def test_prompt_none_for_an_unlicensed_pupil_redirects_access_denied(client, pup
     assert answer == {"error": "access_denied", "state": "xyz", "iss": ISS}
 
 
-def test_prompt_none_with_a_parent_session_answers_login_required(client, guardian, rekenroute):  # noqa: F811
+def test_prompt_none_with_a_parent_session_answers_login_required(client, guardian, rekenroute):
     client.force_login(guardian)
     assert params(authorize(client, rekenroute, prompt="none")[0])["error"] == "login_required"
 
 
-def test_prompt_none_combined_with_login_is_invalid_request(client, pupil, rekenroute):  # noqa: F811
+def test_prompt_none_combined_with_login_is_invalid_request(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     answer = params(authorize(client, rekenroute, prompt="none login")[0])
     assert answer["error"] == "invalid_request" and answer["iss"] == ISS
@@ -99,7 +99,7 @@ def test_unlicensed_pupils_link_back_carries_iss(client, pupil):
     ({"scope": "profile"}, "invalid_scope"),
     ({"response_type": "token"}, "unsupported_response_type"),
 ])
-def test_error_redirects_carry_iss(client, pupil, rekenroute, extra, error):  # noqa: F811
+def test_error_redirects_carry_iss(client, pupil, rekenroute, extra, error):
     log_in_pupil(client, pupil)
     answer = params(authorize(client, rekenroute, **extra)[0])
     assert answer["error"] == error and answer["iss"] == ISS and answer["state"] == "xyz"
@@ -110,7 +110,7 @@ def test_error_redirects_carry_iss(client, pupil, rekenroute, extra, error):  # 
 
 
 def test_a_login_started_at_the_publisher_returns_there_after_the_pin(client, teacher, group, pupil,
-                                                                      rekenroute):  # noqa: F811
+                                                                      rekenroute):
     client.force_login(teacher.user)
     client.post("/klas/instellen/", {"group": group.pk})  # a classroom device; the teacher is out
     response, verifier = authorize(client, rekenroute)
@@ -123,7 +123,7 @@ def test_a_login_started_at_the_publisher_returns_there_after_the_pin(client, te
 
 
 def test_the_pin_page_of_a_pending_login_may_send_its_answer_to_the_publisher(client, teacher, group,
-                                                                              pupil, rekenroute):  # noqa: F811
+                                                                              pupil, rekenroute):
     client.force_login(teacher.user)
     client.post("/klas/instellen/", {"group": group.pk})
     plain = client.get(f"/klas/leerling/{pupil.pk}/")["Content-Security-Policy"]
@@ -134,7 +134,7 @@ def test_the_pin_page_of_a_pending_login_may_send_its_answer_to_the_publisher(cl
 
 
 def test_a_login_started_at_the_publisher_survives_the_parents_login(client, guardian, pupil,
-                                                                     rekenroute):  # noqa: F811
+                                                                     rekenroute):
     pupil.home_login_enabled = True
     pupil.save()
     GuardianLinkFactory(pupil=pupil, guardian=guardian)
@@ -147,7 +147,7 @@ def test_a_login_started_at_the_publisher_survives_the_parents_login(client, gua
 
 
 def test_prompt_login_asks_for_the_pin_again_and_returns(client, teacher, group, pupil,
-                                                        rekenroute):  # noqa: F811
+                                                        rekenroute):
     log_in_with_pin(client, teacher, group, pupil)
     response, _verifier = authorize(client, rekenroute, prompt="login")
     assert response.status_code == 302 and response["Location"] == "/klas/"
@@ -177,7 +177,7 @@ def _signed(value):
 # 4. max_age and auth_time: this session's login, not the account's last login anywhere.
 
 
-def test_auth_time_is_when_this_session_logged_in(client, teacher, group, pupil, rekenroute,  # noqa: F811
+def test_auth_time_is_when_this_session_logged_in(client, teacher, group, pupil, rekenroute,
                                                   time_machine):
     time_machine.move_to(timezone.now().replace(hour=9, minute=0), tick=False)
     log_in_with_pin(client, teacher, group, pupil)
@@ -188,7 +188,7 @@ def test_auth_time_is_when_this_session_logged_in(client, teacher, group, pupil,
     assert claims["auth_time"] == logged_in_at
 
 
-def test_max_age_passed_asks_for_the_pin_again(client, teacher, group, pupil, rekenroute,  # noqa: F811
+def test_max_age_passed_asks_for_the_pin_again(client, teacher, group, pupil, rekenroute,
                                                time_machine):
     time_machine.move_to(timezone.now().replace(hour=9, minute=0), tick=False)
     log_in_with_pin(client, teacher, group, pupil)
@@ -204,7 +204,7 @@ def test_max_age_passed_asks_for_the_pin_again(client, teacher, group, pupil, re
 
 
 @pytest.mark.parametrize("max_age", ["abc", "-1", "1e9"])
-def test_a_bad_max_age_is_invalid_request(client, pupil, rekenroute, max_age):  # noqa: F811
+def test_a_bad_max_age_is_invalid_request(client, pupil, rekenroute, max_age):
     log_in_pupil(client, pupil)
     answer = params(authorize(client, rekenroute, max_age=max_age)[0])
     assert answer["error"] == "invalid_request" and answer["iss"] == ISS
@@ -213,14 +213,14 @@ def test_a_bad_max_age_is_invalid_request(client, pupil, rekenroute, max_age):  
 # 5. Common scope defaults.
 
 
-def test_scope_openid_profile_works(client, pupil, rekenroute):  # noqa: F811
+def test_scope_openid_profile_works(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     response, verifier = authorize(client, rekenroute, scope="openid profile")
     tokens = exchange(client, rekenroute, code_from(response), verifier).json()
     assert tokens["scope"] == "openid profile"
 
 
-def test_unknown_scopes_are_ignored(client, pupil, rekenroute):  # noqa: F811
+def test_unknown_scopes_are_ignored(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     response, verifier = authorize(client, rekenroute, scope="openid email offline_access")
     tokens = exchange(client, rekenroute, code_from(response), verifier).json()
@@ -231,7 +231,7 @@ def test_unknown_scopes_are_ignored(client, pupil, rekenroute):  # noqa: F811
 # 6. Client authentication errors name the scheme the client used.
 
 
-def test_wrong_secret_with_basic_auth_answers_a_basic_challenge(client, pupil, rekenroute):  # noqa: F811
+def test_wrong_secret_with_basic_auth_answers_a_basic_challenge(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     response, verifier = authorize(client, rekenroute)
     basic = base64.b64encode(f"{rekenroute.application.client_id}:wrong".encode()).decode()
@@ -246,7 +246,7 @@ def test_wrong_secret_with_basic_auth_answers_a_basic_challenge(client, pupil, r
 # 7. A wrong PKCE verifier uses the code up.
 
 
-def test_a_wrong_verifier_uses_the_code_up(client, pupil, rekenroute):  # noqa: F811
+def test_a_wrong_verifier_uses_the_code_up(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     response, verifier = authorize(client, rekenroute)
     code = code_from(response)
@@ -259,7 +259,7 @@ def test_a_wrong_verifier_uses_the_code_up(client, pupil, rekenroute):  # noqa: 
 
 
 @pytest.mark.parametrize("grant_type", [Application.GRANT_AUTHORIZATION_CODE, Application.GRANT_PASSWORD])
-def test_the_password_grant_says_the_same_for_real_and_made_up_credentials(client, guardian, rekenroute,  # noqa: F811
+def test_the_password_grant_says_the_same_for_real_and_made_up_credentials(client, guardian, rekenroute,
                                                                            grant_type):
     Application.objects.filter(pk=rekenroute.application.pk).update(authorization_grant_type=grant_type)
 
@@ -302,7 +302,7 @@ def test_userinfo_without_a_token_answers_json_with_a_bearer_challenge(client, d
     assert response.json()["error"] == "invalid_token"
 
 
-def test_userinfo_refuses_a_token_in_the_url(client, pupil, rekenroute):  # noqa: F811
+def test_userinfo_refuses_a_token_in_the_url(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     _claims, tokens = sign_in(client, rekenroute)
     response = client.get(f"/o/userinfo/?access_token={tokens['access_token']}")
@@ -311,14 +311,14 @@ def test_userinfo_refuses_a_token_in_the_url(client, pupil, rekenroute):  # noqa
     assert header.status_code == 200 and header["Content-Type"] == "application/json"
 
 
-def test_an_id_token_is_not_an_access_token(client, pupil, rekenroute):  # noqa: F811
+def test_an_id_token_is_not_an_access_token(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     _claims, tokens = sign_in(client, rekenroute)
     response = client.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {tokens['id_token']}")
     assert response.status_code == 401
 
 
-def test_refresh_keeps_auth_time_and_sub(client, pupil, rekenroute):  # noqa: F811
+def test_refresh_keeps_auth_time_and_sub(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     claims, tokens = sign_in(client, rekenroute)
     refreshed = client.post("/o/token/", {
@@ -329,7 +329,7 @@ def test_refresh_keeps_auth_time_and_sub(client, pupil, rekenroute):  # noqa: F8
     assert again["sub"] == claims["sub"] and again["auth_time"] == claims["auth_time"]
 
 
-def test_licence_gone_means_no_new_code(client, pupil, rekenroute):  # noqa: F811
+def test_licence_gone_means_no_new_code(client, pupil, rekenroute):
     log_in_pupil(client, pupil)
     code_from(authorize(client, rekenroute)[0])
     rekenroute.licences.all().delete()

@@ -39,8 +39,7 @@ from accounts.models import User
 from basispoort.hashing import check_secret_hash, make_secret_hash
 from pupils.models import Pupil, generate_pin
 from pupils.pictures import grid_for
-
-from .models import AuditEntry, Group, Jaargroep, School, Teacher, brin_validator, current_school_year
+from schools.models import AuditEntry, Group, Jaargroep, School, Teacher, brin_validator, current_school_year
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 from homelogin.models import DeviceGrant, DeviceGrantPupil, HomeLoginCode
 from homelogin.services import issue_home_code, remember_on_device
 from pupils.models import Pupil
-from schools.importing import ImportFileError, import_school
 from schools.models import Group, School, Teacher
+from teachers.importing import ImportFileError, import_school
 from tests.factories import GuardianLinkFactory, SchoolFactory
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
-from schools.importing import ImportFileError, import_school
 from schools.models import School
+from teachers.importing import ImportFileError, import_school
 
 
 class Command(BaseCommand):

@@ -8,30 +8,28 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from basispoort import lockout
-from basispoort.cookies import cookie_name
+from basispoort.cookies import cookie_name, get_signed_cookie, set_cookie
 from basispoort.throttle import throttled, throttled_response
+from pupils.gate import pupil_login, tile_labels, tile_page
 from pupils.models import Pupil
-from pupils.views import pupil_login, tile_labels
 
-from .forms import CodeForm
+from .code_forms import CodeForm
 from .models import DeviceGrant, HomeLoginCode
 from .services import remember_on_device
 
+# The device cookie (basispoort/cookies.py: signed, HttpOnly, SameSite=Lax, on HTTPS Secure with
+# the __Host- prefix) holds only a random token; the server keeps its hash (DeviceGrant).
+DEVICE_COOKIE = "bp_thuis"
 DEVICE_SALT = "homelogin.device"
 
 
-# The device cookie: signed, HttpOnly, SameSite=Lax; outside DEBUG also Secure with the __Host-
-# prefix (no Domain, path /). It holds only a random token; the server keeps its hash.
-
-
 def device_cookie_name():
-    return cookie_name("bp_thuis")
+    return cookie_name(DEVICE_COOKIE)
 
 
 def _device_token(request):
-    return request.get_signed_cookie(
-        device_cookie_name(), default="", salt=DEVICE_SALT, max_age=settings.HOME_LOGIN_COOKIE_AGE
-    )
+    return get_signed_cookie(request, DEVICE_COOKIE, salt=DEVICE_SALT,
+                             max_age=settings.HOME_LOGIN_COOKIE_AGE) or ""
 
 
 def _device_grant(request):
@@ -82,13 +80,8 @@ def code_entry(request):
                 error = "disabled"
             else:
                 token = remember_on_device(token=_device_token(request), code=code)
-                response = redirect("homelogin:device")
-                response.set_signed_cookie(
-                    device_cookie_name(), token, salt=DEVICE_SALT,
-                    max_age=settings.HOME_LOGIN_COOKIE_AGE, httponly=True, samesite="Lax",
-                    secure=settings.SESSION_COOKIE_SECURE,
-                )
-                return response
+                return set_cookie(redirect("homelogin:device_tiles"), DEVICE_COOKIE, token,
+                                  salt=DEVICE_SALT, max_age=settings.HOME_LOGIN_COOKIE_AGE)
         status = {"wrong": 403, "disabled": 403}.get(error, 429)
         form = CodeForm()
     return render(request, "homelogin/code.html", {"form": form, "error": error}, status=status)
@@ -100,20 +93,18 @@ def device_tiles(request):
     grant = _device_grant(request)
     tiles = _device_tiles(grant)
     if not tiles:
-        return redirect("homelogin:code")
+        return redirect("homelogin:code_entry")
     DeviceGrant.objects.filter(pk=grant.pk).update(last_used_at=timezone_now())
-    return render(request, "pupils/tile_picker.html", {
-        "tiles": tiles, "heading": _("Wie ben jij?"), "gate": "home",
-        "add_code_url": reverse("homelogin:code"),
-    })
+    return tile_page(request, tiles, heading=_("Wie ben jij?"), gate="home",
+                     add_code_url=reverse("homelogin:code_entry"))
 
 
 @never_cache
 def device_pupil(request, pk):
     grant = _device_grant(request)
     if grant is None:
-        return redirect("homelogin:code")
+        return redirect("homelogin:code_entry")
     pupil = get_object_or_404(grant.visible_pupils().select_related("user", "group"), pk=pk)
     entry_id = grant.entries.filter(pupil=pupil).values_list("pk", flat=True).get()
-    return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:device"),
+    return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:device_tiles"),
                        device_key=f"thuis:{grant.pk}", device=entry_id)

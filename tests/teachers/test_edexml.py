@@ -8,8 +8,8 @@ from lxml import etree
 
 from accounts.models import User
 from pupils.models import Pupil
-from schools.importing import import_school
 from schools.models import Group, School, Teacher
+from teachers.importing import import_school
 from tests.factories import SchoolFactory
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -3,11 +3,13 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,27 +21,28 @@ from django.views.decorators.http import require_POST
 from basispoort.lockout import failures_for, locks_for, unlock
 from basispoort.throttle import throttled, throttled_response
 from homelogin.cards import code_qr_data_uri, send_home_code_mail
-from homelogin.models import MAX_GUARDIANS_PER_PUPIL, GuardianLink
+from homelogin.models import MAX_GUARDIANS_PER_PUPIL, GuardianLink, HomeLoginCode
 from homelogin.services import (
     invite_guardian,
     issue_home_code,
     remove_guardian_link,
     revoke_home_devices,
 )
+from pupils import classroom as classroom_device
 from pupils.forms import SetPicturesForm, SetPinForm, TilePictureForm
 from pupils.models import Pupil, generate_pin
 from pupils.pictures import PICTURES
+from schools.models import AuditEntry, Teacher
 
 from .decorators import teacher_required
 from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, TeacherLoginForm
 from .importing import ImportFileError, import_school
-from .models import AuditEntry, Teacher
 
 logger = logging.getLogger(__name__)
 
 
 class TeacherLoginView(auth_views.LoginView):
-    template_name = "schools/login.html"
+    template_name = "teachers/login.html"
     form_class = TeacherLoginForm
     redirect_authenticated_user = False
 
@@ -49,7 +52,7 @@ class TeacherLoginView(auth_views.LoginView):
 
 
 class TeacherLogoutView(auth_views.LogoutView):
-    next_page = "home"
+    next_page = "homelogin:home"
 
 
 def _get_group_for_teacher(request, pk):
@@ -70,7 +73,7 @@ def _get_pupil_for_teacher(request, pk):
 @never_cache
 @teacher_required
 def my_groups(request):
-    return render(request, "schools/my_groups.html", {
+    return render(request, "teachers/my_groups.html", {
         "groups": request.teacher.visible_groups().select_related("school"),
     })
 
@@ -85,11 +88,11 @@ def _group_page(request, group, *, status=200, bulk_form=None):
     """The group page: every pupil with what a teacher needs for the home-login chores, in a
     fixed number of queries whatever the class size."""
     pupils = list(
-        group.roster().select_related("user").with_home_code_info()
+        HomeLoginCode.objects.info_for(group.roster().select_related("user"))
         .prefetch_related(Prefetch("guardian_links", GuardianLink.objects.select_related("guardian")))
     )
     locks, failures = locks_for(pupils), failures_for(pupils)
-    return render(request, "schools/group.html", {
+    return render(request, "teachers/group.html", {
         "group": group,
         "rows": [(pupil, locks[pupil.pk], failures[pupil.pk]) for pupil in pupils],
         "locked": [(pupil, locks[pupil.pk]) for pupil in pupils if any(locks[pupil.pk].values())],
@@ -109,8 +112,9 @@ def group_bulk(request, pk):
         return _group_page(request, group, status=400, bulk_form=form)
     action, pupils = form.cleaned_data["action"], list(form.cleaned_data["pupils"])
     if action == "print":
-        return _codes_confirm(request, group.name, pupils, back_url=reverse("schools:group", args=[group.pk]),
-                              action=reverse("schools:group_codes", args=[group.pk]))
+        return _codes_confirm(request, group.name, pupils,
+                              back_url=reverse("teachers:group_detail", args=[group.pk]),
+                              action=reverse("teachers:group_codes", args=[group.pk]))
     if action in ("pins", "pictures"):
         results = []
         with transaction.atomic():
@@ -126,7 +130,7 @@ def group_bulk(request, pk):
                 AuditEntry.objects.record(request, AuditEntry.Action.SECRET_SET, school=group.school,
                                           pupil=pupil, detail=pupil.get_secret_kind_display())
                 results.append({"pupil": pupil, **shown})
-        return render(request, "schools/secrets_set.html", {"group": group, "results": results})
+        return render(request, "teachers/secrets_set.html", {"group": group, "results": results})
     enabled = action == "home_on"
     Pupil.objects.filter(pk__in=[p.pk for p in pupils]).update(home_login_enabled=enabled)
     for pupil in pupils:
@@ -138,7 +142,7 @@ def group_bulk(request, pk):
         "Thuis inloggen staat nu %(state)s voor %(count)s leerling.",
         "Thuis inloggen staat nu %(state)s voor %(count)s leerlingen.", len(pupils),
     ) % {"state": _("aan") if enabled else _("uit"), "count": len(pupils)})
-    return redirect("schools:group", pk=group.pk)
+    return redirect("teachers:group_detail", pk=group.pk)
 
 
 @never_cache
@@ -149,7 +153,7 @@ def pupil_detail(request, pk):
 
 def _pupil_page(request, pupil, *, status=200, **refused_forms):
     """The teacher's page for one pupil; a refused form comes in to show its Dutch errors."""
-    return render(request, "schools/pupil.html", {
+    return render(request, "teachers/pupil.html", {
         "pupil": pupil,
         "pin_form": SetPinForm(pupil=pupil),
         "pictures_form": SetPicturesForm(pupil=pupil),
@@ -158,7 +162,7 @@ def _pupil_page(request, pupil, *, status=200, **refused_forms):
         "guardian_links": list(pupil.guardian_links.select_related("guardian").order_by("slot")),
         "max_guardians": MAX_GUARDIANS_PER_PUPIL,
         "locks": locks_for([pupil])[pupil.pk],
-        "home_code": Pupil.objects.filter(pk=pupil.pk).with_home_code_info().get(),
+        "home_code": HomeLoginCode.objects.info_for(Pupil.objects.filter(pk=pupil.pk)).get(),
         **refused_forms,
     }, status=status)
 
@@ -181,7 +185,7 @@ def pupil_set_secret(request, pk):
     secret = form.save()
     AuditEntry.objects.record(request, AuditEntry.Action.SECRET_SET, school=pupil.school, pupil=pupil,
                               detail=pupil.get_secret_kind_display())
-    return render(request, "schools/pupil_secret_set.html", {
+    return render(request, "teachers/pupil_secret_set.html", {
         "pupil": pupil,
         "pin": secret if kind == "pin" else None,
         "pictures": [(slug, PICTURES[slug]) for slug in secret] if kind == "picture" else None,
@@ -212,7 +216,7 @@ def pupil_home_login(request, pk):
         messages.success(request, _("Thuis inloggen staat aan voor %(name)s.") % {"name": pupil.first_name})
     else:
         messages.success(request, _("Thuis inloggen staat uit voor %(name)s.") % {"name": pupil.first_name})
-    return _back(request, reverse("schools:pupil", args=[pupil.pk]))
+    return _back(request, reverse("teachers:pupil_detail", args=[pupil.pk]))
 
 
 @require_POST
@@ -222,7 +226,7 @@ def pupil_unlock(request, pk):
     unlock(pupil)
     AuditEntry.objects.record(request, AuditEntry.Action.UNLOCKED, school=pupil.school, pupil=pupil)
     messages.success(request, _("%(name)s kan weer inloggen.") % {"name": pupil.first_name})
-    return _back(request, reverse("schools:pupil", args=[pupil.pk]))
+    return _back(request, reverse("teachers:pupil_detail", args=[pupil.pk]))
 
 
 @never_cache
@@ -238,14 +242,14 @@ def group_codes(request, pk):
         pupils = [p for p in pupils if str(p.pk) in chosen]
     if request.method == "POST" and request.POST.get("confirmed"):
         return _print_cards(request, [p for p in pupils if p.home_login_enabled], title=group.name,
-                            back_url=reverse("schools:group", args=[group.pk]))
-    return _codes_confirm(request, group.name, pupils, back_url=reverse("schools:group", args=[group.pk]),
-                          action=request.path)
+                            back_url=reverse("teachers:group_detail", args=[group.pk]))
+    return _codes_confirm(request, group.name, pupils,
+                          back_url=reverse("teachers:group_detail", args=[group.pk]), action=request.path)
 
 
 def _codes_confirm(request, subject, pupils, *, back_url, action):
     enabled = [p for p in pupils if p.home_login_enabled]
-    return render(request, "schools/codes_confirm.html", {
+    return render(request, "teachers/codes_confirm.html", {
         "subject": subject, "count": len(enabled), "without": len(pupils) - len(enabled),
         "back_url": back_url, "action": action, "pupils": enabled,
     })
@@ -257,11 +261,11 @@ def pupil_code(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     if request.method == "POST" and pupil.home_login_enabled:
         return _print_cards(request, [pupil], title=pupil.full_name,
-                            back_url=reverse("schools:pupil", args=[pupil.pk]))
-    return render(request, "schools/codes_confirm.html", {
+                            back_url=reverse("teachers:pupil_detail", args=[pupil.pk]))
+    return render(request, "teachers/codes_confirm.html", {
         "subject": pupil.full_name, "count": int(pupil.home_login_enabled),
         "without": int(not pupil.home_login_enabled),
-        "back_url": reverse("schools:pupil", args=[pupil.pk]),
+        "back_url": reverse("teachers:pupil_detail", args=[pupil.pk]),
     }, status=200 if request.method == "GET" else 400)
 
 
@@ -278,7 +282,7 @@ def _print_cards(request, pupils, *, title, back_url):
                                   pupil=pupil, detail=_("afgedrukt"))
         cards.append({"pupil": pupil, "label": labels.get(pupil.pk, pupil.first_name), "code": code,
                       "qr": code_qr_data_uri(code)})
-    return render(request, "schools/code_cards.html", {
+    return render(request, "teachers/code_cards.html", {
         "title": title, "sheets": [cards[i:i + 8] for i in range(0, len(cards), 8)],
         "site": settings.SITE_URL.split("://", 1)[-1], "back_url": back_url,
     })
@@ -295,7 +299,7 @@ def pupil_code_mail(request, pk):
     if not pupil.home_login_enabled or not addresses:
         messages.error(request, _("Zet eerst thuis inloggen aan en vul een e-mailadres van een "
                                   "ouder/verzorger in."))
-        return redirect("schools:pupil", pk=pupil.pk)
+        return redirect("teachers:pupil_detail", pk=pupil.pk)
     try:
         # The old code is revoked in the same transaction: when the mail cannot be delivered,
         # nothing changes and the family's code keeps working.
@@ -307,12 +311,12 @@ def pupil_code_mail(request, pk):
         messages.error(request, _("De e-mail kon niet worden verstuurd. Er is niets veranderd: de "
                                   "oude thuis login code werkt nog. Probeer het later opnieuw, of "
                                   "druk een nieuw kaartje af."))
-        return redirect("schools:pupil", pk=pupil.pk)
+        return redirect("teachers:pupil_detail", pk=pupil.pk)
     AuditEntry.objects.record(request, AuditEntry.Action.CODE_MAILED, school=pupil.school, pupil=pupil,
                               detail=", ".join(addresses))
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
                                 "werkt niet meer.") % {"to": ", ".join(addresses)})
-    return redirect("schools:pupil", pk=pupil.pk)
+    return redirect("teachers:pupil_detail", pk=pupil.pk)
 
 
 @never_cache
@@ -328,7 +332,7 @@ def pupil_set_tile(request, pk):
     messages.success(request, _("De naamtegel van %(name)s heeft een nieuw plaatje.") % {
         "name": pupil.first_name,
     })
-    return redirect("schools:pupil", pk=pupil.pk)
+    return redirect("teachers:pupil_detail", pk=pupil.pk)
 
 
 # Parents' e-mail addresses (at most two per pupil); saving one mails a set-password link.
@@ -358,7 +362,7 @@ def pupil_add_guardian(request, pk):
                 messages.error(request, _("%(email)s is toegevoegd, maar de e-mail kon niet worden "
                                           "verstuurd. De ouder kan op de inlogpagina via 'Gebruikersnaam "
                                           "of wachtwoord vergeten' een link aanvragen.") % {"email": email})
-            return redirect("schools:pupil", pk=pupil.pk)
+            return redirect("teachers:pupil_detail", pk=pupil.pk)
     return _pupil_page(request, pupil, status=400, guardian_form=form)
 
 
@@ -371,7 +375,7 @@ def pupil_remove_guardian(request, pk, link_pk):
     pupil = _get_pupil_for_teacher(request, pk)
     link = get_object_or_404(pupil.guardian_links.select_related("guardian"), pk=link_pk)
     if request.method != "POST" or request.POST.get("confirmed") != "1":
-        return render(request, "schools/guardian_remove_confirm.html", {
+        return render(request, "teachers/guardian_remove_confirm.html", {
             "pupil": pupil, "link": link,
             "last_child": not link.guardian.guardian_links.exclude(pk=link.pk).exists(),
         })
@@ -381,7 +385,7 @@ def pupil_remove_guardian(request, pk, link_pk):
     messages.success(request, _("%(email)s is verwijderd bij %(name)s.") % {
         "email": link.guardian.email, "name": pupil.first_name,
     })
-    return redirect("schools:pupil", pk=pupil.pk)
+    return redirect("teachers:pupil_detail", pk=pupil.pk)
 
 
 @require_POST
@@ -395,7 +399,7 @@ def pupil_revoke_devices(request, pk):
         "%(count)s thuisapparaat toont %(name)s niet meer.",
         "%(count)s thuisapparaten tonen %(name)s niet meer.", removed,
     ) % {"count": removed, "name": pupil.first_name})
-    return redirect("schools:pupil", pk=pupil.pk)
+    return redirect("teachers:pupil_detail", pk=pupil.pk)
 
 
 @never_cache
@@ -411,12 +415,12 @@ def school_import(request):
         form = ImportForm({}, {})
         form.is_valid()
         form.errors["file"] = form.error_class([ImportForm.TOO_BIG])
-        return render(request, "schools/import.html", {"form": form, "school": school}, status=413)
+        return render(request, "teachers/import.html", {"form": form, "school": school}, status=413)
     form = ImportForm(request.POST or None, request.FILES or None)
     report, status = None, 200
     if request.method == "POST":
         if not form.is_valid():
-            return render(request, "schools/import.html", {"form": form, "school": school}, status=400)
+            return render(request, "teachers/import.html", {"form": form, "school": school}, status=400)
         upload = form.cleaned_data["file"]
         data = upload.read()
         digest = hashlib.sha256(data).hexdigest()
@@ -426,11 +430,11 @@ def school_import(request):
                                    by=request.user)
         except ImportFileError as error:
             form.add_error("file", str(error))
-            return render(request, "schools/import.html", {"form": form, "school": school}, status=400)
+            return render(request, "teachers/import.html", {"form": form, "school": school}, status=400)
         status = 400 if report.errors else 200
         if not report.errors and not report.written:
             form = ImportForm(initial={"confirm": digest})
-    return render(request, "schools/import.html", {"form": form, "school": school, "report": report},
+    return render(request, "teachers/import.html", {"form": form, "school": school, "report": report},
                   status=status)
 
 
@@ -442,4 +446,27 @@ def audit_log(request):
         raise PermissionDenied
     entries = AuditEntry.objects.filter(school=request.teacher.school).select_related("actor", "pupil")
     page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
-    return render(request, "schools/audit_log.html", {"page": page, "school": request.teacher.school})
+    return render(request, "teachers/audit_log.html", {"page": page, "school": request.teacher.school})
+
+
+# A classroom device: the teacher picks a group on /klas/, and the browser shows that group's
+# name tiles from then on (pupils/classroom.py).
+
+
+@require_POST
+@teacher_required
+def classroom_connect(request):
+    group_id = request.POST.get("group", "")
+    if not group_id.isdigit():
+        raise Http404
+    group = get_object_or_404(request.teacher.visible_groups(), pk=group_id)
+    teacher = request.teacher
+    # The teacher's own session ends here: from now on the device shows the tiles to anyone.
+    logout(request)
+    return classroom_device.connect(redirect("pupils:classroom"), group=group, teacher=teacher)
+
+
+@require_POST
+@teacher_required
+def classroom_disconnect(request):
+    return classroom_device.disconnect(redirect("pupils:classroom"))

@@ -12,8 +12,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from schools.importing import ImportFileError, import_school
 from schools.models import School
+from teachers.importing import ImportFileError, import_school
 from tests.factories import TeacherFactory
 
 DATA = Path(__file__).resolve().parents[1] / "data"

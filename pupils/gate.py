@@ -1,0 +1,92 @@
+"""The last steps of every gate, shared by the classroom device (pupils/views.py), the home
+device and the parents' session (homelogin/): a page of name tiles, and the PIN pad or picture
+grid that logs a pupil in."""
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from basispoort import lockout
+from software import signon
+
+from . import session
+from .forms import PictureForm, PinForm
+from .models import Pupil
+from .pictures import PICTURES, grid_for
+
+
+def tile_page(request, tiles, *, heading, gate, **context):
+    """A page of name tiles (``tiles`` from tile_labels) for ``gate``."""
+    return render(request, "pupils/tile_picker.html", {
+        "tiles": tiles, "heading": heading, "gate": gate, **context,
+    })
+
+
+def tile_labels(pupils, viewname):
+    """[(pupil, label, url)] for a list of name tiles: the first name, plus the last-name
+    initial when two pupils in the list share a first name; each tile links to ``viewname``."""
+    pupils = list(pupils)
+    url = reverse(viewname, args=[0]).replace("/0/", "/{}/")  # one reverse() for the whole class
+    labels = Pupil.tile_labels(pupils)
+    return [(pupil, labels[pupil.pk], url.format(pupil.pk)) for pupil in pupils]
+
+
+def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None, device=None):
+    """The PIN pad or picture grid for ``pupil``, at school or at home (``gate``); every gate's
+    last step. ``tiles_url`` is the "Terug" link; "Uitloggen" later leads to ``logout_url``
+    (default: the tiles again). ``device_key`` names the device or parent session the attempt
+    comes from, for slowing down failures across pupils (basispoort/lockout.py). ``device`` is
+    the home device's entry id: the session ends when that entry is revoked.
+
+    Every check goes through authenticate(), so django-axes counts failures per pupil and gate
+    and refuses a locked pupil before the secret is looked at. A success logs the pupil in as
+    their own User with a new session key: whoever was logged in on this browser before (a
+    parent) is logged out.
+    """
+    key = lockout.pupil_key(pupil, gate)
+    pictures = pupil.secret_kind == Pupil.SecretKind.PICTURE
+    context = {"pupil": pupil, "gate": gate, "back_url": tiles_url, "error": None}
+    status = 200
+
+    if request.method == "POST":
+        form = PictureForm(request.POST, school=pupil.school) if pictures else PinForm(request.POST)
+        if pictures and form.is_valid() and not form.complete:
+            pass  # without JavaScript: ask for the next picture
+        elif form.is_valid() and lockout.pupil_gate_slowed(request, device=device_key):
+            context["error"], status = "slow", 429
+            form = PictureForm(school=pupil.school) if pictures else PinForm()
+        elif form.is_valid():
+            secret = form.cleaned_data["pictures" if pictures else "pin"]
+            with transaction.atomic():
+                Pupil.objects.lock_for_attempt(pupil.pk)
+                user = authenticate(request, username=key, pupil=pupil, secret=secret, gate=gate)
+            if user is not None:
+                session.start(request, pupil, gate=gate, return_url=logout_url or tiles_url,
+                              device=device)
+                lockout.succeeded(key)
+                # A login a publisher started (software/signon.py) continues there.
+                return signon.forget(redirect(signon.pending(request) or "pupils:overview"))
+            if lockout.was_locked(request):
+                context["error"], status = "locked", 429
+            else:
+                context["error"], status = "wrong", 403
+                lockout.pupil_gate_failed(request, device=device_key)
+            form = PictureForm(school=pupil.school) if pictures else PinForm()
+        else:
+            context["error"], status = "invalid", 400
+    else:
+        form = PictureForm(school=pupil.school) if pictures else PinForm()
+        if lockout.is_locked(request, key):
+            context["error"], status = "locked", 429
+
+    if pictures:
+        picked = form.cleaned_data.get("pictures", []) if form.is_bound and form.is_valid() else []
+        context.update({
+            "grid": [(slug, PICTURES[slug]) for slug in grid_for(pupil.school)],
+            "picked": picked,
+            "length": pupil.school.picture_password_length,
+            "steps": range(1, pupil.school.picture_password_length + 1),
+        })
+    context["form"] = form
+    return signon.allow_form_redirect(request, render(request, "pupils/secret.html", context, status=status))
