@@ -19,16 +19,25 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from schools.models import School
+from schools.models import AuditEntry, School
 
+from .cards import send_home_code_mail
 from .models import DeviceGrant, DeviceGrantPupil, GuardianLink, HomeLoginCode
 
 
-def issue_home_code(*, pupil, by=None):
+def _actor(request, by):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else by
+
+
+def issue_home_code(*, pupil, by=None, request=None, printed=True):
     """Make a new home login code for ``pupil`` and return it as text (shown once, never stored).
 
-    The pupil's previous code stops working, and so does every device that entered it.
+    The pupil's previous code stops working, and so does every device that entered it. ``by``
+    (or ``request``'s user) made it; ``printed`` says it goes on a card (a mailed code is
+    recorded by mail_home_code).
     """
+    by = _actor(request, by)
     with transaction.atomic():
         old = HomeLoginCode.objects.current().filter(pupil=pupil)
         DeviceGrantPupil.objects.filter(code__in=old).delete()
@@ -47,7 +56,21 @@ def issue_home_code(*, pupil, by=None):
                 code.pk = None
         else:
             raise RuntimeError("no free home login code selector found")
+        if printed:
+            AuditEntry.objects.record(request, AuditEntry.Action.CODE_ISSUED, school=pupil.school,
+                                      pupil=pupil, detail="afgedrukt", actor=by)
     return HomeLoginCode.format(code.selector, verifier)
+
+
+def mail_home_code(*, pupil, guardians, request):
+    """Mail a new code to ``guardians`` (homelogin/cards.py). The old code is revoked in the
+    same transaction: when the mail cannot be delivered, the mail server's error is raised and
+    nothing changes — the family's code keeps working."""
+    with transaction.atomic():
+        code = issue_home_code(pupil=pupil, request=request, printed=False)
+        send_home_code_mail(pupil=pupil, code=code, guardians=guardians)
+        AuditEntry.objects.record(request, AuditEntry.Action.CODE_MAILED, school=pupil.school,
+                                  pupil=pupil, detail=", ".join(g.email for g in guardians))
 
 
 def remember_on_device(*, token, code):
@@ -65,7 +88,7 @@ def remember_on_device(*, token, code):
     return token
 
 
-def revoke_home_devices(*, pupil):
+def revoke_home_devices(*, pupil, request=None):
     """Every home device that remembers ``pupil`` forgets them; returns how many did. Their
     sessions end at once (a session is bound to the device entry, which is gone). A device left
     with no pupil is revoked as a whole: if the old code is typed on it again, it comes back as
@@ -77,6 +100,8 @@ def revoke_home_devices(*, pupil):
         DeviceGrant.objects.filter(pk__in=grant_ids, entries__isnull=True).update(
             revoked_at=timezone.now()
         )
+        AuditEntry.objects.record(request, AuditEntry.Action.DEVICES_REVOKED, school=pupil.school,
+                                  pupil=pupil)
     return removed
 
 
@@ -103,7 +128,7 @@ def normalise_email(email):
     return (email or "").strip().lower()
 
 
-def invite_guardian(*, pupil, email, by):
+def invite_guardian(*, pupil, email, request):
     """Link the parent with ``email`` to ``pupil`` and mail them a set-password link.
 
     One parent has one account for all their children, at any school: an address that is
@@ -131,12 +156,13 @@ def invite_guardian(*, pupil, email, by):
             link.slot = None
             link.clean()  # the model's own message when both slots are now taken
             raise
-    logger.info("Guardian %s linked to pupil %s by user %s", guardian.pk, pupil.pk, by.pk)
+        AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_ADDED, school=pupil.school,
+                                  pupil=pupil, detail=email)
     mailed = send_set_password_mail(guardian=guardian, school=pupil.school)
     return link, mailed
 
 
-def remove_guardian_link(*, link, by):
+def remove_guardian_link(*, link, request):
     """Unlink a parent from one pupil. Their links to other children stay; an account left
     without any child is deleted (it could not show anything any more)."""
     with transaction.atomic():
@@ -144,7 +170,8 @@ def remove_guardian_link(*, link, by):
         link.delete()
         if guardian.kind == User.Kind.GUARDIAN and not guardian.guardian_links.exists():
             guardian.delete()
-    logger.info("Guardian %s unlinked from pupil %s by user %s", link.guardian_id, link.pupil_id, by.pk)
+        AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_REMOVED, school=link.pupil.school,
+                                  pupil=link.pupil, detail=guardian.email)
 
 
 def remember_parent_language(sender=None, *, request, user, **kwargs):

@@ -202,11 +202,12 @@ def printable(text):
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    def record(self, request, action, *, school, pupil=None, detail=""):
-        """Write down who did what to whom, from where. Never pass a secret as ``detail``."""
+    def record(self, request, action, *, school, pupil=None, detail="", actor=None):
+        """Write down who did what to whom, from where: the actor is ``request``'s user (or
+        ``actor`` when there is no request, e.g. a command). Never pass a secret as ``detail``."""
         from axes.helpers import get_client_ip_address
 
-        user = getattr(request, "user", None) if request is not None else None
+        user = getattr(request, "user", None) if request is not None else actor
         return self.create(
             school=school, actor=user if user and user.is_authenticated else None,
             action=action, pupil=pupil, detail=printable(detail)[:500],

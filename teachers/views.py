@@ -18,22 +18,24 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from basispoort.lockout import failures_for, locks_for, unlock
+from basispoort.lockout import failures_for, locks_for
 from basispoort.throttle import throttled, throttled_response
-from homelogin.cards import code_qr_data_uri, send_home_code_mail
+from homelogin.cards import code_qr_data_uri
 from homelogin.models import MAX_GUARDIANS_PER_PUPIL, GuardianLink, HomeLoginCode
 from homelogin.services import (
     invite_guardian,
     issue_home_code,
+    mail_home_code,
     remove_guardian_link,
     revoke_home_devices,
 )
 from pupils import classroom as classroom_device
 from pupils.forms import SetPicturesForm, SetPinForm, TilePictureForm
-from pupils.models import Pupil, generate_pin
+from pupils.models import Pupil
 from pupils.pictures import PICTURES
 from schools.models import AuditEntry, Teacher
 
+from . import services
 from .decorators import teacher_required
 from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, TeacherLoginForm
 from .importing import ImportFileError, import_school
@@ -116,28 +118,14 @@ def group_bulk(request, pk):
                               back_url=reverse("teachers:group_detail", args=[group.pk]),
                               action=reverse("teachers:group_codes", args=[group.pk]))
     if action in ("pins", "pictures"):
-        results = []
-        with transaction.atomic():
-            for pupil in pupils:
-                if action == "pins":
-                    pin = generate_pin()
-                    pupil.set_pin(pin)
-                    shown = {"pin": pin}
-                else:
-                    pictures = pupil.generate_picture_password()
-                    shown = {"pictures": [(slug, PICTURES[slug]) for slug in pictures]}
-                pupil.save(update_fields=["secret_kind", "secret_hash"])
-                AuditEntry.objects.record(request, AuditEntry.Action.SECRET_SET, school=group.school,
-                                          pupil=pupil, detail=pupil.get_secret_kind_display())
-                results.append({"pupil": pupil, **shown})
+        results = [
+            {"pupil": pupil, "pin": secret} if action == "pins"
+            else {"pupil": pupil, "pictures": [(slug, PICTURES[slug]) for slug in secret]}
+            for pupil, secret in services.generate_secrets(pupils=pupils, kind=action, request=request)
+        ]
         return render(request, "teachers/secrets_set.html", {"group": group, "results": results})
     enabled = action == "home_on"
-    Pupil.objects.filter(pk__in=[p.pk for p in pupils]).update(home_login_enabled=enabled)
-    for pupil in pupils:
-        AuditEntry.objects.record(
-            request, AuditEntry.Action.HOME_LOGIN_ON if enabled else AuditEntry.Action.HOME_LOGIN_OFF,
-            school=group.school, pupil=pupil,
-        )
+    services.set_home_login(pupils=pupils, enabled=enabled, request=request)
     messages.success(request, ngettext(
         "Thuis inloggen staat nu %(state)s voor %(count)s leerling.",
         "Thuis inloggen staat nu %(state)s voor %(count)s leerlingen.", len(pupils),
@@ -182,9 +170,7 @@ def pupil_set_secret(request, pk):
     if not form.is_valid():
         return _pupil_page(request, pupil, status=400,
                            **{"pin_form" if kind == "pin" else "pictures_form": form})
-    secret = form.save()
-    AuditEntry.objects.record(request, AuditEntry.Action.SECRET_SET, school=pupil.school, pupil=pupil,
-                              detail=pupil.get_secret_kind_display())
+    secret = services.set_secret(form=form, request=request)
     return render(request, "teachers/pupil_secret_set.html", {
         "pupil": pupil,
         "pin": secret if kind == "pin" else None,
@@ -206,12 +192,7 @@ def _back(request, default):
 @teacher_required
 def pupil_home_login(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
-    pupil.home_login_enabled = request.POST.get("enabled") == "1"
-    pupil.save(update_fields=["home_login_enabled"])
-    AuditEntry.objects.record(
-        request, AuditEntry.Action.HOME_LOGIN_ON if pupil.home_login_enabled
-        else AuditEntry.Action.HOME_LOGIN_OFF, school=pupil.school, pupil=pupil,
-    )
+    services.set_home_login(pupils=[pupil], enabled=request.POST.get("enabled") == "1", request=request)
     if pupil.home_login_enabled:
         messages.success(request, _("Thuis inloggen staat aan voor %(name)s.") % {"name": pupil.first_name})
     else:
@@ -223,8 +204,7 @@ def pupil_home_login(request, pk):
 @teacher_required
 def pupil_unlock(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
-    unlock(pupil)
-    AuditEntry.objects.record(request, AuditEntry.Action.UNLOCKED, school=pupil.school, pupil=pupil)
+    services.unlock_pupil(pupil=pupil, request=request)
     messages.success(request, _("%(name)s kan weer inloggen.") % {"name": pupil.first_name})
     return _back(request, reverse("teachers:pupil_detail", args=[pupil.pk]))
 
@@ -277,9 +257,7 @@ def _print_cards(request, pupils, *, title, back_url):
         labels.update(Pupil.tile_labels(Pupil.objects.for_group(group_id)))
     cards = []
     for pupil in pupils:
-        code = issue_home_code(pupil=pupil, by=request.user)
-        AuditEntry.objects.record(request, AuditEntry.Action.CODE_ISSUED, school=pupil.school,
-                                  pupil=pupil, detail=_("afgedrukt"))
+        code = issue_home_code(pupil=pupil, request=request)
         cards.append({"pupil": pupil, "label": labels.get(pupil.pk, pupil.first_name), "code": code,
                       "qr": code_qr_data_uri(code)})
     return render(request, "teachers/code_cards.html", {
@@ -301,19 +279,13 @@ def pupil_code_mail(request, pk):
                                   "ouder/verzorger in."))
         return redirect("teachers:pupil_detail", pk=pupil.pk)
     try:
-        # The old code is revoked in the same transaction: when the mail cannot be delivered,
-        # nothing changes and the family's code keeps working.
-        with transaction.atomic():
-            send_home_code_mail(pupil=pupil, code=issue_home_code(pupil=pupil, by=request.user),
-                                guardians=guardians)
+        mail_home_code(pupil=pupil, guardians=guardians, request=request)
     except Exception:
         logger.exception("A home login code mail could not be sent")
         messages.error(request, _("De e-mail kon niet worden verstuurd. Er is niets veranderd: de "
                                   "oude thuis login code werkt nog. Probeer het later opnieuw, of "
                                   "druk een nieuw kaartje af."))
         return redirect("teachers:pupil_detail", pk=pupil.pk)
-    AuditEntry.objects.record(request, AuditEntry.Action.CODE_MAILED, school=pupil.school, pupil=pupil,
-                              detail=", ".join(addresses))
     messages.success(request, _("De nieuwe thuis login code is gemaild naar %(to)s. De oude code "
                                 "werkt niet meer.") % {"to": ", ".join(addresses)})
     return redirect("teachers:pupil_detail", pk=pupil.pk)
@@ -348,13 +320,11 @@ def pupil_add_guardian(request, pk):
     form = GuardianEmailForm(request.POST, pupil=pupil)
     if form.is_valid():
         try:
-            _link, mailed = invite_guardian(pupil=pupil, email=form.cleaned_data["email"], by=request.user)
+            _link, mailed = invite_guardian(pupil=pupil, email=form.cleaned_data["email"], request=request)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             email = form.cleaned_data["email"]
-            AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_ADDED, school=pupil.school,
-                                      pupil=pupil, detail=email)
             if mailed:
                 messages.success(request, _("%(email)s is toegevoegd en krijgt een e-mail met een link om "
                                             "een wachtwoord aan te maken.") % {"email": email})
@@ -379,9 +349,7 @@ def pupil_remove_guardian(request, pk, link_pk):
             "pupil": pupil, "link": link,
             "last_child": not link.guardian.guardian_links.exclude(pk=link.pk).exists(),
         })
-    remove_guardian_link(link=link, by=request.user)
-    AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_REMOVED, school=pupil.school,
-                              pupil=pupil, detail=link.guardian.email)
+    remove_guardian_link(link=link, request=request)
     messages.success(request, _("%(email)s is verwijderd bij %(name)s.") % {
         "email": link.guardian.email, "name": pupil.first_name,
     })
@@ -393,8 +361,7 @@ def pupil_remove_guardian(request, pk, link_pk):
 def pupil_revoke_devices(request, pk):
     """Every home device that remembers this pupil forgets them (their siblings stay)."""
     pupil = _get_pupil_for_teacher(request, pk)
-    removed = revoke_home_devices(pupil=pupil)
-    AuditEntry.objects.record(request, AuditEntry.Action.DEVICES_REVOKED, school=pupil.school, pupil=pupil)
+    removed = revoke_home_devices(pupil=pupil, request=request)
     messages.success(request, ngettext(
         "%(count)s thuisapparaat toont %(name)s niet meer.",
         "%(count)s thuisapparaten tonen %(name)s niet meer.", removed,
