@@ -16,11 +16,15 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 demo: setup
+	mkdir -p var
+	$(DEV_ENV) $(PY) manage.py make_dev_oidc_key
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 run: setup
+	mkdir -p var
+	$(DEV_ENV) $(PY) manage.py make_dev_oidc_key
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup

@@ -5,6 +5,7 @@ bare checkout runs on SQLite, a local-memory cache and console e-mail. See .env.
 configuration table in README.md.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -21,6 +22,23 @@ if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
 
+def env_bool(name, default):
+    """A yes/no setting, strictly: "1", "true", "yes", "on" or "0", "false", "no", "off" (any
+    case). Anything else stops start-up, so a typo such as DJANGO_SECURE=ture can never switch
+    HTTPS, HSTS and Secure cookies off without a word."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value: use 1 or 0 (true/false, yes/no, on/off)."
+    )
+
+
 def _require(name, value, why):
     if not value:
         raise ImproperlyConfigured(
@@ -30,7 +48,7 @@ def _require(name, value, why):
     return value
 
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 # A development key is embedded only for DEBUG; production must bring its own.
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -74,7 +92,7 @@ INSTALLED_APPS = [
 ]
 # The demo publisher: a small relying party that logs in through Basispoort like a real
 # publisher's software would. On in DEBUG (the demo world) or with DEMO_PUBLISHER=1.
-DEMO_PUBLISHER = env.bool("DEMO_PUBLISHER", default=DEBUG)
+DEMO_PUBLISHER = env_bool("DEMO_PUBLISHER", default=DEBUG)
 DEMO_PUBLISHER_SECRET = env.str("DEMO_PUBLISHER_SECRET", default="demo-uitgever-geheim-2026")
 if DEMO_PUBLISHER:
     INSTALLED_APPS.append("demo_publisher")
@@ -119,7 +137,6 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ unless DATABASE_URL says otherwise (PostgreSQL in production).
-VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'basispoort.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
@@ -296,7 +313,7 @@ STORAGES = {
 
 # HTTPS-only switches: on whenever DEBUG is off, unless DJANGO_SECURE=0 (the test server speaks
 # plain HTTP). Behind a TLS proxy the proxy must set X-Forwarded-Proto.
-SECURE = env.bool("DJANGO_SECURE", default=not DEBUG)
+SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = SECURE
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the load balancer asks over plain HTTP
@@ -344,32 +361,47 @@ LOGGING = {
 }
 
 
-# OpenID Connect for publishers (django-oauth-toolkit). The signing key comes from the
-# environment in production; without one, a key is generated once into var/ and reused.
+# OpenID Connect for publishers (django-oauth-toolkit). The signing key (PEM) comes from
+# OIDC_RSA_PRIVATE_KEY, or from the file OIDC_RSA_PRIVATE_KEY_FILE names; on a development
+# machine from var/oidc-signing-key.pem, which `manage.py make_dev_oidc_key` writes (`make demo`
+# runs it). Importing the settings never writes a file.
+DEV_OIDC_KEY_FILE = VAR_DIR / "oidc-signing-key.pem"
+
+
 def _oidc_signing_key():
     key = env.str("OIDC_RSA_PRIVATE_KEY", default="").replace("\\n", "\n")
-    if key:
-        return key
-    path = VAR_DIR / "oidc-signing-key.pem"
-    if not path.exists():
+    path = env.str("OIDC_RSA_PRIVATE_KEY_FILE", default="")
+    if not key and path:
+        try:
+            key = (BASE_DIR / path).read_text()  # a relative path is relative to the project
+        except OSError as error:
+            raise ImproperlyConfigured(f"OIDC_RSA_PRIVATE_KEY_FILE cannot be read: {error}") from None
+    if not key and DEBUG and DEV_OIDC_KEY_FILE.is_file():
+        key = DEV_OIDC_KEY_FILE.read_text()
+    if not key and DEBUG:
+        # A key for this process only (nothing written): enough for runserver; `make demo`
+        # writes a lasting one with manage.py make_dev_oidc_key.
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
-        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        try:
-            with open(path, "xb") as new:  # another process may be writing it right now
-                new.write(pem)
-            path.chmod(0o600)
-        except FileExistsError:
-            pass
-    return path.read_text()
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
+        ).decode()
+    _require("OIDC_RSA_PRIVATE_KEY", key, "ID tokens for publishers are signed with it.")
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            "OIDC_RSA_PRIVATE_KEY is not an unencrypted PEM private key (one line with \\n is fine)."
+        ) from None
+    return key
 
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # software.Software links to it
-OIDC_KEY_FROM_ENVIRONMENT = bool(env.str("OIDC_RSA_PRIVATE_KEY", default=""))
+OIDC_KEY_FROM_ENVIRONMENT = bool(env.str("OIDC_RSA_PRIVATE_KEY", default="")
+                                 or env.str("OIDC_RSA_PRIVATE_KEY_FILE", default=""))
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": _oidc_signing_key(),

@@ -50,7 +50,7 @@ def run(args, env):
         "SECRET_KEY", "SECRET_HASH_KEYS", "DJANGO_DEBUG", "DJANGO_SECURE", "ALLOWED_HOSTS",
         "DATABASE_URL", "CACHE_URL", "EMAIL_URL", "EMAIL_FILE_PATH", "SITE_URL",
         "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; check --deploy warns about it
-        "DEMO_PUBLISHER", "OIDC_RSA_PRIVATE_KEY",
+        "DEMO_PUBLISHER", "OIDC_RSA_PRIVATE_KEY", "OIDC_RSA_PRIVATE_KEY_FILE",
     )}
     clean["DJANGO_SETTINGS_MODULE"] = "basispoort.settings"
     return subprocess.run(
@@ -122,10 +122,69 @@ def test_production_services_come_from_urls():
     assert s["SITE_URL"] == "https://thuis.basispoort.example"
 
 
-def test_check_deploy_warns_about_a_locally_generated_signing_key():
-    env = {k: v for k, v in PROD_ENV.items() if k != "OIDC_RSA_PRIVATE_KEY"}
-    result = run(["manage.py", "check", "--deploy"], env)
+def test_check_deploy_warns_about_a_development_signing_key():
+    result = run(["manage.py", "check", "--deploy"], {"DJANGO_DEBUG": "1"})
     assert "software.W001" in result.stderr + result.stdout
+
+
+def test_a_missing_signing_key_with_debug_off_is_a_clear_error():
+    env = {k: v for k, v in PROD_ENV.items() if k != "OIDC_RSA_PRIVATE_KEY"}
+    result = run(["-c", "import django; django.setup()"], env)
+    assert result.returncode != 0
+    assert "OIDC_RSA_PRIVATE_KEY must be set when DJANGO_DEBUG is off" in result.stderr
+
+
+def test_the_signing_key_can_come_from_a_file():
+    env = {k: v for k, v in PROD_ENV.items() if k != "OIDC_RSA_PRIVATE_KEY"}
+    s = settings_with({**env, "OIDC_RSA_PRIVATE_KEY_FILE": "tests/data/oidc-test-only-key.pem"})
+    assert s["DEBUG"] is False
+
+
+@pytest.mark.parametrize("key", [
+    "not a key", "-----BEGIN PRIVATE KEY-----\\nAAAA\\n-----END PRIVATE KEY-----",
+])
+def test_a_malformed_signing_key_is_a_clear_error(key):
+    result = run(["-c", "import django; django.setup()"], {**PROD_ENV, "OIDC_RSA_PRIVATE_KEY": key})
+    assert result.returncode != 0
+    assert "OIDC_RSA_PRIVATE_KEY is not an unencrypted PEM private key" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DJANGO_SECURE", "ture"), ("DJANGO_DEBUG", "yes please"), ("DEMO_PUBLISHER", "2"),
+])
+def test_a_mistyped_yes_no_setting_is_a_clear_error(name, value):
+    result = run(["-c", "import django; django.setup()"], {**PROD_ENV, name: value})
+    assert result.returncode != 0
+    assert f"{name}={value!r} is not a yes/no value" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "secure"), [("0", False), ("off", False), ("TRUE", True), ("", True)])
+def test_yes_no_settings_read_the_usual_spellings(value, secure):
+    assert settings_with({**PROD_ENV, "DJANGO_SECURE": value})["SESSION_COOKIE_SECURE"] is secure
+
+
+NO_WRITES = """
+import builtins, os, pathlib
+real_open = builtins.open
+def guarded_open(file, mode="r", *args, **kwargs):
+    if any(flag in mode for flag in "wax+"):
+        raise AssertionError(f"settings wrote {file}")
+    return real_open(file, mode, *args, **kwargs)
+def no_mkdir(*args, **kwargs):
+    raise AssertionError(f"settings made a folder {args}")
+builtins.open = guarded_open
+os.mkdir = os.makedirs = pathlib.Path.mkdir = no_mkdir
+import django
+django.setup()
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("env", [{"DJANGO_DEBUG": "1"}, PROD_ENV])
+def test_importing_the_settings_writes_nothing(env):
+    result = run(["-c", NO_WRITES], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
 
 
 def test_check_deploy_is_clean_under_production_settings():
