@@ -38,7 +38,7 @@ def _device_grant(request):
 
 def _device_tiles(grant):
     pupils = list(grant.visible_pupils()) if grant else []
-    return tile_labels(pupils, "homelogin:device_pupil")
+    return tile_labels(pupils, "homelogin:code_device_pupil")
 
 
 @never_cache
@@ -80,7 +80,7 @@ def code_entry(request):
                 error = "disabled"
             else:
                 token = remember_on_device(token=_device_token(request), code=code)
-                return set_cookie(redirect("homelogin:device_tiles"), DEVICE_COOKIE, token,
+                return set_cookie(redirect("homelogin:code_device_tiles"), DEVICE_COOKIE, token,
                                   salt=DEVICE_SALT, max_age=settings.HOME_LOGIN_COOKIE_AGE)
         status = {"wrong": 403, "disabled": 403}.get(error, 429)
         form = CodeForm()
@@ -88,7 +88,7 @@ def code_entry(request):
 
 
 @never_cache
-def device_tiles(request):
+def code_device_tiles(request):
     """The tiles of the pupils this device remembers; later visits start here."""
     grant = _device_grant(request)
     tiles = _device_tiles(grant)
@@ -100,11 +100,11 @@ def device_tiles(request):
 
 
 @never_cache
-def device_pupil(request, pk):
+def code_device_pupil(request, pk):
     grant = _device_grant(request)
     if grant is None:
         return redirect("homelogin:code_entry")
     pupil = get_object_or_404(grant.visible_pupils().select_related("user", "group"), pk=pk)
     entry_id = grant.entries.filter(pupil=pupil).values_list("pk", flat=True).get()
-    return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:device_tiles"),
+    return pupil_login(request, pupil, gate="home", tiles_url=reverse("homelogin:code_device_tiles"),
                        device_key=f"thuis:{grant.pk}", device=entry_id)

@@ -9,8 +9,8 @@ urlpatterns = [
     path("", code_views.home, name="home"),
     # The home login code gate, and the device that remembers it.
     path("thuis/code/", code_views.code_entry, name="code_entry"),
-    path("thuis/apparaat/", code_views.device_tiles, name="device_tiles"),
-    path("thuis/apparaat/leerling/<id:pk>/", code_views.device_pupil, name="device_pupil"),
+    path("thuis/apparaat/", code_views.code_device_tiles, name="code_device_tiles"),
+    path("thuis/apparaat/leerling/<id:pk>/", code_views.code_device_pupil, name="code_device_pupil"),
     # The parents' gate: e-mail accounts.
     path("thuis/", guardian_views.guardian_login, name="guardian_login"),
     path("thuis/vergeten/", guardian_views.guardian_forgot, name="guardian_forgot"),
