@@ -38,7 +38,7 @@ class PasswordLoginForm(AuthenticationForm):
                 lockout.password_form_failed(self.request)
                 raise self.get_invalid_login_error()
             self.confirm_login_allowed(self.user_cache)
-            lockout.succeeded(lockout.password_key(self.gate, username))
+            lockout.succeeded(self.request, lockout.password_key(self.gate, username))
         return self.cleaned_data
 
     @property

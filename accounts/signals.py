@@ -1,9 +1,12 @@
 import time
 
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from basispoort.middleware import SESSION_SEEN, SESSION_STARTED
+
+from .models import User
 
 
 @receiver(user_logged_in)
@@ -15,3 +18,14 @@ def start_session_clock(sender, request, user, **kwargs):
         now = time.time()
         request.session[SESSION_STARTED] = now
         request.session[SESSION_SEEN] = now
+
+
+# Django's own receiver writes User.last_login at every login. A pupil's login is recorded in the
+# audit log and on Pupil (school and home apart), so for pupils that third write is left out.
+user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+
+
+@receiver(user_logged_in)
+def update_adults_last_login(sender, request, user, **kwargs):
+    if user.kind != User.Kind.PUPIL:
+        update_last_login(sender, user, **kwargs)

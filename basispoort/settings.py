@@ -167,7 +167,8 @@ if _redis_cache:
     CACHES["default"].setdefault("OPTIONS", {}).update({
         "socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout,
     })
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions in the database behind the cache, written once per request (basispoort/sessions.py).
+SESSION_ENGINE = "basispoort.sessions"
 
 # E-mail: printed on the console unless EMAIL_URL says otherwise
 # (smtp+tls://user:pass@host:587, or filemail:// with EMAIL_FILE_PATH=/abs/dir).
@@ -238,6 +239,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "basispoort.lockout.lockout_username"
 AXES_LOCKOUT_CALLABLE = "basispoort.lockout.lockout_response"
+AXES_HANDLER = "basispoort.lockout.LockoutHandler"
 # Successful logins are in our own audit log (schools.AuditEntry); axes' access log would record
 # every one a second time, at two extra writes per login in the 08:30 storm.
 AXES_DISABLE_ACCESS_LOG = True

@@ -116,7 +116,7 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         # Whoever reads the parent's mailbox may set a new password; that also ends a lockout.
-        lockout.succeeded(lockout.password_key("guardian", self.user.username))
+        lockout.succeeded(self.request, lockout.password_key("guardian", self.user.username))
         return super().form_valid(form)
 
     def get_user(self, uidb64):

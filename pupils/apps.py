@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class PupilsConfig(AppConfig):
     name = "pupils"
     verbose_name = _("Leerlingen")
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -21,4 +21,9 @@ class PupilSecretBackend:
         return None
 
     def get_user(self, user_id):
-        return User.objects.filter(pk=user_id, kind=User.Kind.PUPIL, is_active=True).first()
+        # The pupil, their school and group come along: every page of a pupil's session needs
+        # them (pupils/session.py), in this one query.
+        return (
+            User.objects.select_related("pupil__school", "pupil__group")
+            .filter(pk=user_id, kind=User.Kind.PUPIL, is_active=True).first()
+        )

@@ -64,7 +64,7 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
             if user is not None:
                 session.start(request, pupil, gate=gate, return_url=logout_url or tiles_url,
                               device=device)
-                lockout.succeeded(key)
+                lockout.succeeded(request, key)
                 # A login a publisher started (software/signon.py) continues there.
                 return signon.forget(redirect(signon.pending(request) or "pupils:overview"))
             if lockout.was_locked(request):

@@ -79,8 +79,8 @@ def still_valid(request):
         return False
     if now - seen > 60:  # write the session at most once a minute
         session[SEEN] = now
-    pupil = Pupil.objects.active().select_related("school", "group").filter(user=request.user).first()
-    if pupil is None:
+    pupil = getattr(request.user, "pupil", None)  # loaded with the user (pupils/backends.py)
+    if pupil is None or not (pupil.active and pupil.school.active):
         return False
-    request.pupil = pupil  # the views need it too: one query, not two
+    request.pupil = pupil
     return session.get(GATE) == "school" or pupil.can_log_in_at_home()

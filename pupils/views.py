@@ -49,7 +49,7 @@ def overview(request):
     at_home = session.gate(request) != "school"
     return render(request, "pupils/overview.html", {
         "pupil": pupil,
-        "software": Software.objects.licensed_for(pupil, at_home=at_home).select_related("publisher"),
+        "software": Software.objects.for_overview(pupil, at_home=at_home),
         "at_home": at_home,
     })
 

@@ -3,6 +3,7 @@ import hmac
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.templatetags.static import static
@@ -36,6 +37,19 @@ class Publisher(models.Model):
         return hmac.new(self.sub_salt.encode(), f"user:{user.pk}".encode(), hashlib.sha256).hexdigest()
 
 
+OVERVIEW_CACHE_SECONDS = 3600
+
+
+def overview_cache_key(group_id, at_home, today):
+    return f"overview:{group_id}:{int(bool(at_home))}:{today.isoformat()}"
+
+
+def forget_overviews(group_ids):
+    """Drop today's cached overviews of these groups (both gates)."""
+    today = timezone.localdate()
+    cache.delete_many([overview_cache_key(g, home, today) for g in group_ids for home in (False, True)])
+
+
 class SoftwareQuerySet(models.QuerySet):
     def licensed_for(self, pupil, *, at_home=False, today=None):
         """The software ``pupil`` may use: licensed to their school, valid today, for all groups
@@ -47,6 +61,19 @@ class SoftwareQuerySet(models.QuerySet):
             .filter(home_use__in=[True] if at_home else [True, False])
             .values("software_id")
         ).order_by("name")
+
+    def for_overview(self, pupil, *, at_home):
+        """licensed_for as a list (with publishers) for the overview. Every pupil of a group sees
+        the same list, so it is kept in the cache per group, gate and day, and dropped when a
+        licence, a program or a publisher changes (software/signals.py)."""
+        today = timezone.localdate()
+        key = overview_cache_key(pupil.group_id, at_home, today)
+        software = cache.get(key)
+        if software is None:
+            software = list(self.licensed_for(pupil, at_home=at_home, today=today)
+                            .select_related("publisher"))
+            cache.set(key, software, OVERVIEW_CACHE_SECONDS)
+        return software
 
     def available_to(self, user, *, at_home):
         """What ``user`` may launch now: a pupil their group's licences (home-use ones only at

@@ -1,4 +1,5 @@
 from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from oauth2_provider.models import (
     get_access_token_model,
@@ -6,6 +7,10 @@ from oauth2_provider.models import (
     get_id_token_model,
     get_refresh_token_model,
 )
+
+from schools.models import Group
+
+from .models import Licence, Publisher, Software, forget_overviews
 
 
 @receiver(user_logged_out)
@@ -17,3 +22,28 @@ def end_oidc_session(sender, request, user, **kwargs):
     for model in (get_grant_model(), get_refresh_token_model(), get_access_token_model(),
                   get_id_token_model()):
         model.objects.filter(user=user).delete()
+
+
+# The overview's cached lists (SoftwareQuerySet.for_overview) of every group a change may touch.
+
+
+@receiver([post_save, post_delete], sender=Licence)
+def licence_changed(sender, instance, **kwargs):
+    forget_overviews(Group.objects.filter(school_id=instance.school_id).values_list("pk", flat=True))
+
+
+@receiver(m2m_changed, sender=Licence.groups.through)
+def licence_groups_changed(sender, instance, action, **kwargs):
+    if action.startswith("post_") and isinstance(instance, Licence):
+        licence_changed(sender, instance)
+
+
+@receiver([post_save, post_delete], sender=Software)
+def software_changed(sender, instance, **kwargs):
+    forget_overviews(Group.objects.filter(school__licences__software=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Publisher)
+def publisher_changed(sender, instance, **kwargs):
+    forget_overviews(Group.objects.filter(school__licences__software__publisher=instance)
+                     .values_list("pk", flat=True))

@@ -132,3 +132,47 @@ def forgot(client, email, **extra):
     response = client.post("/thuis/vergeten/", {"email": email}, **extra)
     wait_for_mail()
     return response
+
+
+# Database round trips, counted the way the server pays for them: every statement, and for
+# each outermost transaction its BEGIN and COMMIT (which the query log of some backends leaves
+# out), on SQLite and PostgreSQL alike.
+
+
+class RoundTrips:
+    def __init__(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.connection = connection
+        self.queries = CaptureQueriesContext(connection)
+        self.transactions = 0
+
+    def __enter__(self):
+        from django.db import transaction
+
+        self._enter = transaction.Atomic.__enter__
+        trips = self
+
+        def counting_enter(atomic):
+            if not trips.connection.in_atomic_block:
+                trips.transactions += 1
+            return trips._enter(atomic)
+
+        transaction.Atomic.__enter__ = counting_enter
+        self.queries.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        from django.db import transaction
+
+        self.queries.__exit__(*exc)
+        transaction.Atomic.__enter__ = self._enter
+
+    @property
+    def statements(self):
+        return [q["sql"] for q in self.queries.captured_queries
+                if not q["sql"].startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+
+    def __len__(self):
+        return len(self.statements) + 2 * self.transactions

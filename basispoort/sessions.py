@@ -1,0 +1,81 @@
+"""Django's cached_db sessions with one database write per request.
+
+At a login Django draws a new session key (``cycle_key``), and its database backend saves that
+at once (an existence check and an INSERT) only for the response to save it again (an UPDATE):
+three round trips, each in its own transaction, in the 08:30 storm. Here a new key is only
+drawn, and the one save at the end of the request INSERTs it; a save outside any transaction
+is a single statement (autocommit) rather than BEGIN, INSERT, COMMIT. Keys are 32 random
+characters, so the existence check buys nothing: a clash (never seen) fails the INSERT, and a
+new key is drawn.
+
+SESSION_ENGINE = "basispoort.sessions".
+"""
+
+import logging
+
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.utils.crypto import get_random_string
+
+logger = logging.getLogger("django.contrib.sessions")
+
+
+class SessionStore(cached_db.SessionStore):
+    _insert = False  # the key is new: the next save INSERTs
+
+    def _get_new_session_key(self):
+        return get_random_string(32, VALID_KEY_CHARS)
+
+    def create(self):
+        self._session_key = self._get_new_session_key()
+        self._insert = True
+        self.modified = True
+        self.save()
+
+    def cycle_key(self):
+        data, old_key = self._session, self.session_key
+        self._session_key = self._get_new_session_key()
+        self._session_cache = data
+        self._insert = True
+        self.modified = True
+        if old_key:
+            self.delete(old_key)
+
+    def save(self, must_create=False):
+        if self.session_key is None:
+            return self.create()
+        must_create = must_create or self._insert
+        for _attempt in range(3):
+            try:
+                self._save_row(must_create)
+                break
+            except CreateError:
+                if not self._insert:
+                    raise
+                self._session_key = self._get_new_session_key()  # a clash: draw again
+        else:
+            raise CreateError
+        self._insert = False
+        try:
+            self._cache.set(self.cache_key, self._session, self.get_expiry_age())
+        except Exception:
+            logger.exception("Error saving to cache (%s)", self._cache)
+
+    def _save_row(self, must_create):
+        obj = self.create_model_instance(self._get_session(no_load=must_create))
+        using = router.db_for_write(self.model, instance=obj)
+        try:
+            if connections[using].in_atomic_block:  # keep the caller's transaction usable
+                with transaction.atomic(using=using):
+                    obj.save(force_insert=must_create, force_update=not must_create, using=using)
+            else:
+                obj.save(force_insert=must_create, force_update=not must_create, using=using)
+        except IntegrityError:
+            if must_create:
+                raise CreateError from None
+            raise
+        except DatabaseError:
+            if not must_create:
+                raise UpdateError from None
+            raise

@@ -1,0 +1,89 @@
+"""The 08:30 storm: a school login (tile page, PIN POST, overview) in a fixed, small number of
+database round trips, counted with BEGIN and COMMIT; and the caches that make it so are dropped
+the moment what they hold changes."""
+
+import pytest
+from django.test import Client
+
+from schools.models import AuditEntry
+from tests.factories import LicenceFactory, PupilFactory, SoftwareFactory
+from tests.helpers import RoundTrips, connect
+
+
+@pytest.fixture
+def classroom(teacher, group, pupil):
+    PupilFactory.create_batch(25, group=group)
+    for name in ("Rekenroute", "Taalkompas", "Typetuin"):
+        LicenceFactory(school=group.school, software=SoftwareFactory(name=name))
+    device = Client()
+    connect(device, teacher, group)
+    assert device.get("/klas/").status_code == 200  # the device's group is now known
+    return device
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pin_login_costs_at_most_eight_round_trips(classroom, pupil):
+    with RoundTrips() as trips:
+        response = classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert response.status_code == 302 and response["Location"] == "/overzicht/"
+    assert len(trips) <= 8, trips.statements
+    # What the budget still holds: the session once, the audit entry exactly once.
+    assert sum("django_session" in sql for sql in trips.statements) == 1
+    assert AuditEntry.objects.filter(action="login_ok", pupil=pupil).count() == 1
+
+
+def test_the_tile_page_and_the_overview_take_two_queries_each(classroom, pupil,
+                                                              django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        tiles = classroom.get("/klas/")
+    assert tiles.status_code == 200 and tiles.content.decode().count('class="tile"') == 26
+    classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    classroom.get("/overzicht/")  # the class's list is cached from here on
+    with django_assert_max_num_queries(2):
+        overview = classroom.get("/overzicht/")
+    assert overview.status_code == 200 and "Taalkompas" in overview.content.decode()
+
+
+def test_a_teacher_taken_off_the_group_stops_the_device_at_once(classroom, teacher, group, pupil):
+    teacher.groups.remove(group)
+    assert classroom.get("/klas/").content.decode().count('class="tile"') == 0
+    assert classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"}).status_code == 302
+    assert "_auth_user_id" not in classroom.session
+
+
+def test_a_deactivated_teacher_stops_the_device_at_once(classroom, teacher, pupil):
+    teacher.user.is_active = False
+    teacher.user.save()
+    response = classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert response.status_code == 302 and response["Location"] == "/klas/"
+    assert "_auth_user_id" not in classroom.session
+
+
+def test_a_closed_school_stops_the_device_at_once(classroom, school, pupil):
+    school.active = False
+    school.save()
+    response = classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert response["Location"] == "/klas/" and "_auth_user_id" not in classroom.session
+
+
+def test_a_new_licence_shows_on_the_overview_at_once(classroom, group, pupil):
+    classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert "Wereldwijs" not in classroom.get("/overzicht/").content.decode()
+    LicenceFactory(school=group.school, software=SoftwareFactory(name="Wereldwijs"))
+    assert "Wereldwijs" in classroom.get("/overzicht/").content.decode()
+
+
+def test_an_ended_licence_leaves_the_overview_at_once(classroom, group, pupil):
+    classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert "Typetuin" in classroom.get("/overzicht/").content.decode()
+    group.school.licences.get(software__name="Typetuin").delete()
+    assert "Typetuin" not in classroom.get("/overzicht/").content.decode()
+
+
+def test_the_session_key_still_changes_at_login(classroom, pupil):
+    classroom.get(f"/klas/leerling/{pupil.pk}/")
+    before = classroom.cookies.get("sessionid")
+    classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    after = classroom.cookies["sessionid"].value
+    assert after and (before is None or before.value != after)
+    assert classroom.get("/overzicht/").status_code == 200
