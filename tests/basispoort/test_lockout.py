@@ -39,7 +39,8 @@ def test_unlock_lifts_both_gates_and_nothing_else(pupil):
     assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["staff:juf"]
 
 
-def test_failures_across_pupils_slow_a_device_down(rf, settings):
+def test_failures_across_pupils_slow_a_device_down(rf, settings, time_machine):
+    time_machine.move_to("2026-03-02 08:31 +01:00", tick=False)  # one fixed window throughout
     settings.PUPIL_FAILURE_THROTTLES = {"device": ["3/5m"], "ip": ["100/10m"]}
     request = rf.post("/", REMOTE_ADDR="192.0.2.7")
     for _ in range(3):
