@@ -2,6 +2,8 @@
 device and the parents' session (homelogin/): a page of name tiles, and the PIN pad or picture
 grid that logs a pupil in."""
 
+import hashlib
+
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -17,9 +19,15 @@ from .pictures import PICTURES, grid_for
 
 
 def tile_page(request, tiles, *, heading, gate, **context):
-    """A page of name tiles (``tiles`` from tile_labels) for ``gate``."""
+    """A page of name tiles (``tiles`` from tile_labels) for ``gate``. The tiles are the same
+    for every pupil of a class, so their HTML is rendered once and kept in the cache under a
+    fingerprint of what they show: any change to a name, picture or the class makes a new
+    fingerprint, so nothing needs to be invalidated."""
+    fingerprint = hashlib.sha256("|".join(
+        f"{pupil.pk}:{label}:{pupil.tile_picture_url}:{url}" for pupil, label, url in tiles
+    ).encode()).hexdigest()
     return render(request, "pupils/tile_picker.html", {
-        "tiles": tiles, "heading": heading, "gate": gate, **context,
+        "tiles": tiles, "tiles_fingerprint": fingerprint, "heading": heading, "gate": gate, **context,
     })
 
 

@@ -87,3 +87,12 @@ def test_the_session_key_still_changes_at_login(classroom, pupil):
     after = classroom.cookies["sessionid"].value
     assert after and (before is None or before.value != after)
     assert classroom.get("/overzicht/").status_code == 200
+
+
+def test_a_changed_name_or_tile_picture_shows_at_once(classroom, pupil):
+    assert "Emma" in classroom.get("/klas/").content.decode()  # the class's tiles are cached now
+    pupil.first_name = "Emmy"
+    pupil.tile_picture = "maan" if pupil.tile_picture != "maan" else "zon"
+    pupil.save()
+    page = classroom.get("/klas/").content.decode()
+    assert "Emmy" in page and "Emma" not in page and f"tiles/{pupil.tile_picture}.svg" in page
