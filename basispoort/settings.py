@@ -140,7 +140,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'basispoort.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # No health-check query before every request (a round trip each in the 08:30 storm): a
+    # connection broken by a database restart fails one request with the 503 page, and Django
+    # then closes it; DB_CONN_HEALTH_CHECKS=1 switches the check back on.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env_bool("DB_CONN_HEALTH_CHECKS", default=False))
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers on one SQLite file: write-ahead log, and transactions that take
     # the write lock up front, so concurrent logins wait their turn instead of failing with

@@ -109,7 +109,7 @@ def test_production_services_come_from_urls():
     assert s["DATABASE"]["ENGINE"] == "django.db.backends.postgresql"
     assert s["DATABASE"]["HOST"] == "db.internal"
     assert s["DATABASE"]["CONN_MAX_AGE"] == 60
-    assert s["DATABASE"]["CONN_HEALTH_CHECKS"] is True
+    assert s["DATABASE"]["CONN_HEALTH_CHECKS"] is False  # no extra round trip per request
     # Redis behind a circuit breaker, with timeouts short enough that a hanging Redis costs
     # each server half a second, not every request (basispoort/cache.py).
     assert s["CACHE"]["BACKEND"] == "basispoort.cache.FailoverRedisCache"
