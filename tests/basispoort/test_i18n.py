@@ -55,6 +55,12 @@ FAMILY_SOURCES = [
     "templates/homelogin/email/set_password.html", "templates/homelogin/email/set_password.txt",
     "homelogin/code_forms.py", "homelogin/guardian_forms.py", "homelogin/guardian_views.py",
     "homelogin/code_views.py", "homelogin/cards.py", "homelogin/services.py",
+    # Parents' own pages: devices, rescue codes, what publishers know, the download.
+    "templates/homelogin/_family_links.html", "templates/homelogin/_guardian_header.html",
+    "templates/homelogin/guardian_devices.html", "templates/homelogin/guardian_rescue_code.html",
+    "templates/homelogin/_rescue_code.html", "templates/homelogin/guardian_publishers.html",
+    "templates/homelogin/inzage_download.html", "homelogin/family_views.py",
+    "homelogin/family_forms.py", "homelogin/inzage.py", "homelogin/devices.py",
     # Pupils: tiles, PIN, pictures (and their names), the software overview.
     "templates/pupils/tile_picker.html", "templates/pupils/secret.html", "templates/pupils/_read_aloud.html",
     "templates/pupils/overview.html", "templates/pupils/classroom_not_connected.html",
