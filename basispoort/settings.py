@@ -190,6 +190,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.PasswordBackend",
     "pupils.backends.PupilSecretBackend",
     "homelogin.backends.HomeCodeBackend",
+    "homelogin.backends.RescueCodeBackend",
 ]
 PASSWORD_HASHERS = [
     "basispoort.hashers.Argon2idHasher",

@@ -29,7 +29,7 @@ class HomeLoginCodeAdmin(admin.ModelAdmin):
 class DeviceGrantPupilInline(admin.TabularInline):
     model = DeviceGrantPupil
     extra = 0
-    readonly_fields = ["pupil", "code", "added_at"]
+    readonly_fields = ["pupil", "code", "rescue_code", "added_at", "last_used_at"]
 
     def has_add_permission(self, request, obj=None):
         return False

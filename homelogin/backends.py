@@ -23,3 +23,18 @@ class HomeCodeBackend:
 
     def get_user(self, user_id):
         return None  # never used for sessions
+
+
+class RescueCodeBackend:
+    """Checks a rescue code: ``authenticate(request, username=<the client address's code key>,
+    gate="code", rescue_code=<the live RescueCode whose hash matched what was typed, or None>)``.
+    Like a card code it logs nobody in, and a wrong, used or expired code counts against the
+    client's address on the same counter as wrong card codes (basispoort/lockout.py)."""
+
+    def authenticate(self, request, rescue_code=None, **credentials):
+        if rescue_code is None or not type(rescue_code).objects.live().filter(pk=rescue_code.pk).exists():
+            return None
+        return rescue_code.pupil.user
+
+    def get_user(self, user_id):
+        return None  # never used for sessions

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import HomeLoginCode
+from .models import HomeLoginCode, RescueCode
 
 
 class CodeForm(forms.Form):
@@ -18,11 +18,15 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self):
-        # Forgiving: lower case, spaces and missing or extra dashes are all fine.
+        """("card", selector, verifier) for a card's code, ("rescue", code) for a rescue code.
+        Forgiving: lower case, spaces and missing or extra dashes are all fine."""
+        rescue = RescueCode.normalise(self.cleaned_data["code"])
+        if rescue is not None:
+            return ("rescue", rescue)
         parts = HomeLoginCode.split(self.cleaned_data["code"])
         if parts is None:
             raise ValidationError(
                 _("Een thuis login code heeft 12 tekens, zoals K7QM-2XPA-9FHT. Kijk nog eens "
                   "goed op je kaartje.")
             )
-        return parts
+        return ("card", *parts)

@@ -148,6 +148,7 @@ def guardian_children(request):
         "gate": "home",
         "tiles": tile_labels([p for p in pupils if p.can_log_in_at_home()], "homelogin:guardian_child"),
         "switched_off": [p for p in pupils if not p.can_log_in_at_home()],
+        "children": pupils,  # the parent's own links per child (homelogin/family_views.py)
     })
 
 

@@ -1,5 +1,6 @@
 import re
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,8 +8,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from basispoort.hashing import check_secret_hash, make_secret_hash, secret_hash_candidates
 from pupils.models import Pupil
+
+from .devices import device_label_display
 
 MAX_GUARDIANS_PER_PUPIL = 2
 
@@ -152,6 +156,18 @@ class HomeLoginCode(models.Model):
 
 
 class DeviceGrantQuerySet(models.QuerySet):
+    def showing(self, pupils):
+        """The live devices that show any of ``pupils`` (a family's children), most recently
+        used first, each with ``family_entries``: its entries for those pupils only, so a
+        parent never sees another family's child on a shared device."""
+        entries = DeviceGrantPupil.objects.live().filter(pupil__in=pupils).select_related("pupil")
+        return (
+            self.filter(revoked_at__isnull=True, pk__in=entries.values("grant_id"))
+            .prefetch_related(models.Prefetch(
+                "entries", queryset=entries.order_by("pupil__first_name"), to_attr="family_entries"))
+            .order_by(models.F("last_used_at").desc(nulls_last=True), "-created_at")
+        )
+
     def for_token(self, token):
         """The live grant whose cookie token this is, or None."""
         if not token:
@@ -175,6 +191,11 @@ class DeviceGrant(models.Model):
     """
 
     token_hash = models.CharField(max_length=128, unique=True)
+    # "Chrome op Android": made from the User-Agent when the device first entered a code
+    # (homelogin/devices.py); the User-Agent itself is not kept.
+    label = models.CharField(_("soort apparaat"), max_length=100, blank=True)
+    # A name a parent gives it ("iPad keuken").
+    name = models.CharField(_("naam"), max_length=40, blank=True)
     pupils = models.ManyToManyField(
         "pupils.Pupil", through="DeviceGrantPupil", related_name="device_grants"
     )
@@ -190,6 +211,8 @@ class DeviceGrant(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
+        if self.name or self.label:
+            return self.name or device_label_display(self.label)
         return _("apparaat van %(date)s") % {
             "date": timezone.localtime(self.created_at).strftime("%d-%m-%Y %H:%M")
         }
@@ -197,6 +220,10 @@ class DeviceGrant(models.Model):
     @staticmethod
     def hash_token(token):
         return make_secret_hash(token, purpose="device", salt="")
+
+    @property
+    def label_display(self):
+        return device_label_display(self.label)
 
     def visible_pupils(self):
         """The pupils whose tiles this device shows: their code is still the current one, and
@@ -208,11 +235,34 @@ class DeviceGrant(models.Model):
         )
 
 
+class DeviceGrantPupilQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(grant__revoked_at__isnull=True, code__revoked_at__isnull=True)
+
+    def for_pupil(self, pupil):
+        """The home devices that show ``pupil`` now, most recently used first: what the
+        teacher's pupil page lists, one by one."""
+        return (
+            self.live().filter(pupil=pupil).select_related("grant", "rescue_code")
+            .order_by(models.F("last_used_at").desc(nulls_last=True), "-added_at")
+        )
+
+
 class DeviceGrantPupil(models.Model):
+    """One pupil on one home device: it came in with the pupil's card code (``code``) or with a
+    rescue code (``rescue_code``; then ``code`` is the card code that was current at the time,
+    or empty when there was none). Printing a new card ends every entry of the pupil."""
+
     grant = models.ForeignKey(DeviceGrant, on_delete=models.CASCADE, related_name="entries")
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="+")
-    code = models.ForeignKey(HomeLoginCode, on_delete=models.CASCADE, related_name="device_entries")
+    code = models.ForeignKey(HomeLoginCode, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="device_entries")
+    rescue_code = models.ForeignKey("RescueCode", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)  # the pupil's last login on it
+
+    objects = DeviceGrantPupilQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("leerling op thuisapparaat")
@@ -223,3 +273,83 @@ class DeviceGrantPupil(models.Model):
 
     def __str__(self):
         return f"{self.pupil} @ {self.grant}"
+
+
+# Rescue codes: one pupil, once, for RESCUE_CODE_MINUTES, on one device. Ten characters from the
+# card alphabet, typed in the same field as a card code (which has twelve); docs/security.md
+# has the numbers that make ten enough.
+RESCUE_CODE_LENGTH = 10
+RESCUE_CODE_MINUTES = 20
+
+
+class RescueCodeQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def find(self, code):
+        """The live rescue code ``code`` (as RescueCode.normalise gives it), or None."""
+        if not code:
+            return None
+        return (self.live().select_related("pupil__school", "pupil__user")
+                .filter(code_hash__in=secret_hash_candidates(code, purpose="rescue-code")).first())
+
+    def recent_for(self, pupil, days=30):
+        """``pupil``'s rescue codes of the last ``days`` days, newest first: the teacher sees
+        who made one and whether (and on what device) it was used."""
+        return (self.filter(pupil=pupil, created_at__gte=timezone.now() - timedelta(days=days))
+                .select_related("created_by", "used_on"))
+
+
+class RescueCode(models.Model):
+    """A one-time code for a lost or forgotten card, made by a teacher or by a parent from their
+    own account and shown only on their screen. It lets one device show the pupil's tile (the
+    PIN is still asked), works once and for RESCUE_CODE_MINUTES, and leaves the card's code as
+    it is. Only a keyed hash is stored (no salt, so the row can be found by it)."""
+
+    pupil = models.ForeignKey("pupils.Pupil", on_delete=models.CASCADE, related_name="rescue_codes")
+    code_hash = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_on = models.ForeignKey(DeviceGrant, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)  # a newer one was made
+
+    objects = RescueCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reservecode")
+        verbose_name_plural = _("reservecodes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.pupil} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def normalise(text):
+        """The code from what someone typed (case, spaces and dashes do not matter), or None
+        when it cannot be a rescue code."""
+        code = _NOT_CODE_CHARS.sub("", text or "").upper()
+        if len(code) != RESCUE_CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+            return None
+        return code
+
+    @staticmethod
+    def format(code):
+        half = RESCUE_CODE_LENGTH // 2
+        return f"{code[:half]}-{code[half:]}"
+
+    @staticmethod
+    def hash_code(code):
+        return make_secret_hash(code, purpose="rescue-code", salt="")
+
+    @property
+    def expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def made_by_guardian(self):
+        return self.created_by is not None and self.created_by.kind == User.Kind.GUARDIAN

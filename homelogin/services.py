@@ -2,6 +2,7 @@ import hashlib
 import logging
 import secrets
 import threading
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -22,7 +23,17 @@ from accounts.models import User
 from schools.models import AuditEntry, School
 
 from .cards import send_home_code_mail
-from .models import DeviceGrant, DeviceGrantPupil, GuardianLink, HomeLoginCode
+from .inzage import child_data_zip
+from .models import (
+    CODE_ALPHABET,
+    RESCUE_CODE_LENGTH,
+    RESCUE_CODE_MINUTES,
+    DeviceGrant,
+    DeviceGrantPupil,
+    GuardianLink,
+    HomeLoginCode,
+    RescueCode,
+)
 
 
 def _actor(request, by):
@@ -40,7 +51,9 @@ def issue_home_code(*, pupil, by=None, request=None, printed=True):
     by = _actor(request, by)
     with transaction.atomic():
         old = HomeLoginCode.objects.current().filter(pupil=pupil)
-        DeviceGrantPupil.objects.filter(code__in=old).delete()
+        # Every device of the pupil goes: those that typed the old card, and those a rescue
+        # code let in.
+        DeviceGrantPupil.objects.filter(pupil=pupil).delete()
         old.update(revoked_at=timezone.now())
         verifier = HomeLoginCode.random_part(8)
         code = HomeLoginCode(pupil=pupil, created_by=by)
@@ -73,18 +86,104 @@ def mail_home_code(*, pupil, guardians, request):
                                   pupil=pupil, detail=", ".join(g.email for g in guardians))
 
 
-def remember_on_device(*, token, code):
+def _device(token, label):
+    """The live grant of ``token``, or a new one (with a new token); returns (grant, token)."""
+    grant = DeviceGrant.objects.for_token(token)
+    if grant is None:
+        token = secrets.token_urlsafe(32)
+        grant = DeviceGrant.objects.create(token_hash=DeviceGrant.hash_token(token), label=label)
+    return grant, token
+
+
+def remember_on_device(*, token, code, label=""):
     """Let the device holding ``token`` show ``code``'s pupil from now on. A device without a
-    live grant gets a new one. Returns the token for the cookie (new or unchanged); only its
-    hash is stored."""
+    live grant gets a new one, labelled ``label`` (homelogin/devices.py). Returns the token for
+    the cookie (new or unchanged); only its hash is stored."""
     with transaction.atomic():
-        grant = DeviceGrant.objects.for_token(token)
-        if grant is None:
-            token = secrets.token_urlsafe(32)
-            grant = DeviceGrant.objects.create(token_hash=DeviceGrant.hash_token(token))
+        grant, token = _device(token, label)
         DeviceGrantPupil.objects.update_or_create(
-            grant=grant, pupil=code.pupil, defaults={"code": code}
+            grant=grant, pupil=code.pupil, defaults={"code": code, "rescue_code": None}
         )
+    return token
+
+
+def _device_detail(grant):
+    with translation.override("nl"):  # the audit log is read in Dutch
+        return " ".join(part for part in (grant.label_display, grant.name and f"({grant.name})") if part)
+
+
+def _forget_on_device(grant, pupils):
+    """Remove ``pupils`` from ``grant``; a device left with no pupil is revoked as a whole."""
+    removed, _by_model = DeviceGrantPupil.objects.filter(grant=grant, pupil__in=pupils).delete()
+    DeviceGrant.objects.filter(pk=grant.pk, entries__isnull=True).update(revoked_at=timezone.now())
+    return removed
+
+
+def revoke_device_entry(*, entry, request):
+    """The teacher's "Verwijderen" on one device of one pupil: that device stops showing the
+    pupil, and the pupil's session on it ends at once (homelogin/middleware.py)."""
+    with transaction.atomic():
+        _forget_on_device(entry.grant, [entry.pupil])
+        AuditEntry.objects.record(request, AuditEntry.Action.DEVICE_REVOKED, school=entry.pupil.school,
+                                  pupil=entry.pupil, detail=_device_detail(entry.grant))
+
+
+def revoke_family_device(*, grant, pupils, request):
+    """A parent's "Verwijderen": the device stops showing the parent's ``pupils`` (their
+    sessions on it end at once). Other families' children on the same device stay."""
+    with transaction.atomic():
+        for pupil in pupils:
+            AuditEntry.objects.record(request, AuditEntry.Action.DEVICE_REVOKED, school=pupil.school,
+                                      pupil=pupil, detail=_device_detail(grant))
+        return _forget_on_device(grant, pupils)
+
+
+def issue_rescue_code(*, pupil, request):
+    """A one-time rescue code for ``pupil`` (a lost or forgotten card), made by the request's
+    user, a teacher or a parent: returned as text to show on their screen once, never stored.
+    Any earlier rescue code of the pupil that was not used yet stops working; the card's code
+    and the devices that entered it stay as they are."""
+    now = timezone.now()
+    with transaction.atomic():
+        RescueCode.objects.live().filter(pupil=pupil).update(revoked_at=now)
+        for _attempt in range(20):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(RESCUE_CODE_LENGTH))
+            try:
+                with transaction.atomic():
+                    RescueCode.objects.create(
+                        pupil=pupil, code_hash=RescueCode.hash_code(code), created_by=request.user,
+                        expires_at=now + timedelta(minutes=RESCUE_CODE_MINUTES),
+                    )
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise RuntimeError("no free rescue code found")
+        made_by = "ouder/verzorger" if request.user.kind == User.Kind.GUARDIAN else "school"
+        AuditEntry.objects.record(request, AuditEntry.Action.RESCUE_ISSUED, school=pupil.school,
+                                  pupil=pupil, detail=made_by)
+    return RescueCode.format(code)
+
+
+def redeem_rescue_code(*, rescue_code, token, label, request):
+    """Let the device holding ``token`` show the rescue code's pupil, and use the code up.
+    Returns the token for the cookie, or None when another request used the code first. The
+    device stays with the pupil as long as the card that is current now (if any) stays
+    current: printing a new card ends it, as it ends every device of the pupil."""
+    pupil = rescue_code.pupil
+    with transaction.atomic():
+        grant, token = _device(token, label)
+        used = RescueCode.objects.live().filter(pk=rescue_code.pk).update(
+            used_at=timezone.now(), used_on=grant)
+        if not used:
+            transaction.set_rollback(True)
+            return None
+        DeviceGrantPupil.objects.update_or_create(grant=grant, pupil=pupil, defaults={
+            "code": HomeLoginCode.objects.current().filter(pupil=pupil).first(),
+            "rescue_code": rescue_code,
+        })
+        AuditEntry.objects.record(request, AuditEntry.Action.RESCUE_USED, school=pupil.school,
+                                  pupil=pupil, detail=_device_detail(grant))
     return token
 
 
@@ -267,3 +366,12 @@ def _send_quietly(message):
         logger.exception("A set-password mail could not be sent")
         return False
     return True
+
+
+def download_child_data(*, pupil, request):
+    """"Alles downloaden": everything held about ``pupil`` for their parent (the request's
+    user), as (file name, zip bytes); producing it is written in the audit log."""
+    name, content = child_data_zip(pupil, request.user)
+    AuditEntry.objects.record(request, AuditEntry.Action.DATA_DOWNLOADED, school=pupil.school,
+                              pupil=pupil, detail=request.user.email)
+    return name, content

@@ -57,6 +57,12 @@ class School(models.Model):
         default=12,
         validators=[MinValueValidator(9), MaxValueValidator(16)],
     )
+    # Shown to parents on "Wat weten de uitgevers?" and in the download of their child's data.
+    privacy_contact = models.CharField(
+        _("contact voor privacyvragen"), max_length=200, blank=True,
+        help_text=_("Naam en e-mailadres of telefoonnummer, bijvoorbeeld van de functionaris "
+                    "gegevensbescherming van het schoolbestuur."),
+    )
 
     class Meta:
         verbose_name = _("school")
@@ -235,6 +241,10 @@ class AuditEntry(models.Model):
         LOGIN_FAILED = "login_failed", _("inloggen mislukt")
         LOCKED = "locked", _("geblokkeerd")
         LICENCE_CHANGED = "licence_changed", _("licentie gewijzigd")
+        DEVICE_REVOKED = "device_revoked", _("thuisapparaat verwijderd")
+        RESCUE_ISSUED = "rescue_issued", _("reservecode gemaakt")
+        RESCUE_USED = "rescue_used", _("reservecode gebruikt")
+        DATA_DOWNLOADED = "data_downloaded", _("inzage gedownload")
 
     # Empty for events that belong to no one school (a parent's login, an unknown code).
     school = models.ForeignKey(

@@ -4,7 +4,7 @@ from oauth2_provider.models import get_application_model
 
 from schools.models import AuditEntry
 
-from .models import Licence, Publisher, Software
+from .models import Licence, Publisher, Release, Software
 
 Application = get_application_model()
 
@@ -78,3 +78,19 @@ class ApplicationAdmin(oauth2_admin.ApplicationAdmin):
         if db_field.name in self.only:
             kwargs["choices"] = [c for c in db_field.choices if c[0] == self.only[db_field.name]]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    # A record of what went to a publisher: read-only, pruned by prune_releases.
+    list_display = ["created_at", "user", "publisher", "software", "client_id", "channel"]
+    list_filter = ["channel", "publisher"]
+    search_fields = ["client_id", "user__username"]
+    list_select_related = ["user", "publisher", "software"]
+    readonly_fields = ["user", "publisher", "software", "client_id", "channel", "claims", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

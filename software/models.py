@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from schools.models import Teacher
 
 
@@ -204,3 +206,71 @@ class IssuedCode(models.Model):
 
     def __str__(self):
         return f"{self.code_hash[:8]}…"
+
+
+# The claims about a pupil a publisher can receive (the OIDC provider builds them in
+# software/oidc.py); everything else in an ID token (iss, aud, exp, nonce...) is protocol.
+PUPIL_CLAIMS = ("sub", "role", "school", "school_name", "group", "year_level", "given_name", "eckid")
+
+
+def licence_claim_names(licence, pupil):
+    """The claims ``licence``'s software receives about ``pupil``: the pseudonym, role, school,
+    group and year level always; a first name and the ECK iD only when the licence says so (and
+    the pupil has an ECK iD). What software/oidc.py releases, as names, for the parents' page."""
+    names = ["sub", "role", "school", "school_name", "group", "year_level"]
+    if licence.shares_first_name:
+        names.append("given_name")
+    if licence.shares_eckid and pupil.eckid:
+        names.append("eckid")
+    return names
+
+
+class ReleaseQuerySet(models.QuerySet):
+    def record(self, *, user, client, channel, claims):
+        """Write down that ``client`` (an OAuth application) received ``claims`` about ``user``
+        through ``channel``. Only pupils' releases are kept: they are what parents may see."""
+        if getattr(user, "kind", None) != User.Kind.PUPIL:
+            return None
+        software = getattr(client, "software", None)
+        return self.create(
+            user=user, software=software, publisher=software.publisher if software else None,
+            client_id=client.client_id, channel=channel,
+            claims={key: value for key, value in claims.items() if key in PUPIL_CLAIMS},
+        )
+
+    def older_than(self, days):
+        return self.filter(created_at__lt=timezone.now() - timedelta(days=days))
+
+
+class Release(models.Model):
+    """One release of a pupil's data to a publisher: what (the claims, with their values), to
+    whom (publisher, software, OAuth client), when and how (ID token or userinfo). Parents see
+    these on "Wat weten de uitgevers?" and in their child's download; ``prune_releases``
+    deletes them after AUDIT_RETENTION_DAYS."""
+
+    class Channel(models.TextChoices):
+        ID_TOKEN = "id_token", _("ID-token bij het inloggen")
+        USERINFO = "userinfo", _("userinfo-opvraging")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_releases"
+    )
+    # Kept when a publisher or title is removed: the record of what went where stays true.
+    publisher = models.ForeignKey(
+        Publisher, null=True, on_delete=models.SET_NULL, related_name="releases"
+    )
+    software = models.ForeignKey(Software, null=True, on_delete=models.SET_NULL, related_name="releases")
+    client_id = models.CharField(_("client-id"), max_length=100)
+    channel = models.CharField(_("manier"), max_length=10, choices=Channel.choices)
+    claims = models.JSONField(_("gegevens"))
+    created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("gegevensverstrekking")
+        verbose_name_plural = _("gegevensverstrekkingen")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.client_id} {self.get_channel_display()}"

@@ -21,7 +21,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid import Server
 
 from schools.models import Teacher
-from software.models import IssuedCode, Licence, code_hash
+from software.models import PUPIL_CLAIMS, IssuedCode, Licence, Release, code_hash
 
 Grant = get_grant_model()
 RefreshToken = get_refresh_token_model()
@@ -73,7 +73,22 @@ class BasispoortValidator(OAuth2Validator):
         return claims
 
     def get_discovery_claims(self, request):
-        return ["sub", "role", "school", "school_name", "group", "year_level", "given_name", "eckid"]
+        return list(PUPIL_CLAIMS)
+
+    # Every release of a pupil's claims is recorded (software.Release), so parents see what
+    # publishers really received, not only what the licence allows.
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        signed = super().finalize_id_token(id_token, token, token_handler, request)
+        Release.objects.record(user=request.user, client=request.client,
+                               channel=Release.Channel.ID_TOKEN, claims=id_token)
+        return signed
+
+    def get_userinfo_claims(self, request):
+        claims = super().get_userinfo_claims(request)
+        Release.objects.record(user=request.user, client=request.client,
+                               channel=Release.Channel.USERINFO, claims=claims)
+        return claims
 
     # Scopes: "openid" is required; "profile" is accepted (the licence decides the claims);
     # any other value is ignored, as OpenID Connect Core §3.1.2.1 asks, and the token

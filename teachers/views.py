@@ -21,12 +21,21 @@ from django.views.decorators.http import require_POST
 from basispoort.lockout import failures_for, locks_for
 from basispoort.throttle import throttled, throttled_response
 from homelogin.cards import code_qr_data_uri
-from homelogin.models import MAX_GUARDIANS_PER_PUPIL, GuardianLink, HomeLoginCode
+from homelogin.models import (
+    MAX_GUARDIANS_PER_PUPIL,
+    RESCUE_CODE_MINUTES,
+    DeviceGrantPupil,
+    GuardianLink,
+    HomeLoginCode,
+    RescueCode,
+)
 from homelogin.services import (
     invite_guardian,
     issue_home_code,
+    issue_rescue_code,
     mail_home_code,
     remove_guardian_link,
+    revoke_device_entry,
     revoke_home_devices,
 )
 from pupils import classroom as classroom_device
@@ -151,6 +160,8 @@ def _pupil_page(request, pupil, *, status=200, **refused_forms):
         "max_guardians": MAX_GUARDIANS_PER_PUPIL,
         "locks": locks_for([pupil])[pupil.pk],
         "home_code": HomeLoginCode.objects.info_for(Pupil.objects.filter(pk=pupil.pk)).get(),
+        "devices": DeviceGrantPupil.objects.for_pupil(pupil),
+        "rescue_codes": RescueCode.objects.recent_for(pupil),
         **refused_forms,
     }, status=status)
 
@@ -437,3 +448,32 @@ def classroom_connect(request):
 @teacher_required
 def classroom_disconnect(request):
     return classroom_device.disconnect(redirect("pupils:classroom"))
+
+
+# Home devices one by one, and rescue codes for a lost card (homelogin/services.py).
+
+
+@require_POST
+@teacher_required
+def pupil_revoke_device(request, pk, entry_pk):
+    pupil = _get_pupil_for_teacher(request, pk)
+    entry = get_object_or_404(DeviceGrantPupil.objects.live().select_related("grant", "pupil__school"),
+                              pk=entry_pk, pupil=pupil)
+    revoke_device_entry(entry=entry, request=request)
+    messages.success(request, _("Het apparaat toont %(name)s niet meer.") % {"name": pupil.first_name})
+    return redirect("teachers:pupil_detail", pk=pupil.pk)
+
+
+@never_cache
+@require_POST
+@teacher_required
+def pupil_rescue_code(request, pk):
+    """A one-time code for a lost or forgotten card, shown once on this answer."""
+    pupil = _get_pupil_for_teacher(request, pk)
+    if not pupil.can_log_in_at_home():
+        messages.error(request, _("Zet eerst thuis inloggen aan."))
+        return redirect("teachers:pupil_detail", pk=pupil.pk)
+    return render(request, "teachers/rescue_code.html", {
+        "pupil": pupil, "code": issue_rescue_code(pupil=pupil, request=request),
+        "minutes": RESCUE_CODE_MINUTES,
+    })

@@ -55,6 +55,12 @@ FAMILY_SOURCES = [
     "templates/homelogin/email/set_password.html", "templates/homelogin/email/set_password.txt",
     "homelogin/code_forms.py", "homelogin/guardian_forms.py", "homelogin/guardian_views.py",
     "homelogin/code_views.py", "homelogin/cards.py", "homelogin/services.py",
+    # Parents' own pages: devices, rescue codes, what publishers know, the download.
+    "templates/homelogin/_family_links.html", "templates/homelogin/_guardian_header.html",
+    "templates/homelogin/guardian_devices.html", "templates/homelogin/guardian_rescue_code.html",
+    "templates/homelogin/_rescue_code.html", "templates/homelogin/guardian_publishers.html",
+    "templates/homelogin/inzage_download.html", "homelogin/family_views.py",
+    "homelogin/family_forms.py", "homelogin/inzage.py", "homelogin/devices.py",
     # Pupils: tiles, PIN, pictures (and their names), the software overview.
     "templates/pupils/tile_picker.html", "templates/pupils/secret.html", "templates/pupils/_read_aloud.html",
     "templates/pupils/overview.html", "templates/pupils/classroom_not_connected.html",
@@ -118,6 +124,8 @@ def test_compiled_family_catalogue_matches_its_po_file(language):
 def test_every_plural_form_is_filled_in(language):
     po = (Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES" / "django.po").read_text()
     for entry in po.split("\n\n"):
-        forms = re.findall(r'^msgstr\[\d\] (".*")$', entry, re.MULTILINE)
-        if forms and any(f != '""' for f in forms):
-            assert '""' not in forms, entry
+        # Each form's text, its continuation lines included (msgmerge wraps long lines).
+        forms = ["".join(re.findall(r'"(.*)"', form))
+                 for form in re.findall(r'^msgstr\[\d\] ((?:".*"\n?)+)', entry, re.MULTILINE)]
+        if forms and any(forms):
+            assert all(forms), entry

@@ -131,6 +131,14 @@ def states(world):
          lambda page: page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()),
         ("audit log", world["admin"].user, "/leerkracht/auditlog/", None),
         ("import", world["admin"].user, "/leerkracht/import/", None),
+        # The parent's own pages (after the states above made home devices).
+        ("parent's devices", world["parent"], "/thuis/apparaten/", None),
+        ("rescue code, asked", world["parent"], f"/thuis/kinderen/{daan.pk}/reservecode/", None),
+        ("rescue code, shown", world["parent"], f"/thuis/kinderen/{daan.pk}/reservecode/",
+         lambda page: page.locator("main form button").click()),
+        ("what publishers know", world["parent"], f"/thuis/kinderen/{emma.pk}/uitgevers/", None),
+        ("teacher's rescue code", world["teacher"].user, f"/leerkracht/leerling/{daan.pk}/",
+         lambda page: page.locator("form[action$='/reservecode/'] button").click()),
     ]
 
 
