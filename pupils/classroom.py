@@ -1,18 +1,25 @@
 """The classroom device: a signed cookie "<group id>:<teacher id>:<device id>" that a teacher
-sets on a school tablet (teachers.views.classroom_connect). It stays valid while that teacher may
-still see that group, so taking a teacher off a group also switches off their devices. The device
-id (random, made at connecting) is what failed PINs are slowed down per: one tablet, not the
-whole class (basispoort/lockout.py)."""
+sets on a school tablet (teachers.views.classroom_connect), and its server-side row
+(pupils.models.ClassroomDevice). It stays valid while that teacher's membership is current and
+still sees that group, and until someone disconnects it (the device itself, or the school
+administrator from anywhere). The device id (random, made at connecting) is what failed PINs
+are slowed down per: one tablet, not the whole class (basispoort/lockout.py)."""
 
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from basispoort.cookies import cookie_name, delete_cookie, get_signed_cookie, set_cookie
 from schools.models import Teacher
 
+from .models import ClassroomDevice
+
 COOKIE = "bp_klas"
 SALT = "pupils.classroom"
+# "Last used" on the administrator's list is written at most this often per device.
+LAST_USED_EVERY = timedelta(hours=1)
 
 
 def _parts(request):
@@ -34,26 +41,58 @@ def device_key(request):
     return "klas:{}:{}:{}".format(*parts) if parts else None
 
 
+def _row_id(parts):
+    """The device's row: by its random id; a cookie from before devices had one shares a row
+    with the other such devices of its group and teacher."""
+    group_id, teacher_id, device_id = parts
+    return device_id or f"{group_id}-{teacher_id}"
+
+
 def connected_group(request):
-    """The group whose tiles this device shows, while its teacher may still see it; or None."""
+    """The group whose tiles this device shows, while its teacher may still see it and nobody
+    disconnected it; or None."""
     parts = _parts(request)
     if parts is None:
         return None
-    group_id, teacher_id, _device = parts
-    teacher = Teacher.objects.filter(pk=teacher_id, user__is_active=True).first()
+    group_id, teacher_id, device_id = parts
+    teacher = Teacher.objects.current().filter(pk=teacher_id).first()
     if teacher is None:
         return None
-    return (
+    group = (
         teacher.visible_groups().select_related("school")
         .filter(pk=group_id, school__active=True).first()
     )
+    if group is None:
+        return None
+    now = timezone.now()
+    device, _created = ClassroomDevice.objects.get_or_create(
+        device_id=_row_id(parts), defaults={"group": group, "teacher": teacher, "last_used_at": now})
+    if device.revoked_at is not None or device.group_id != group.pk:
+        return None
+    if device.last_used_at is None or now - device.last_used_at > LAST_USED_EVERY:
+        ClassroomDevice.objects.filter(pk=device.pk).update(last_used_at=now)
+    return group
 
 
 def connect(response, *, group, teacher):
     """Make the browser that gets ``response`` a classroom device of ``group``."""
-    value = f"{group.pk}:{teacher.pk}:{secrets.token_hex(8)}"
+    device_id = secrets.token_hex(8)
+    ClassroomDevice.objects.create(device_id=device_id, group=group, teacher=teacher,
+                                   last_used_at=timezone.now())
+    value = f"{group.pk}:{teacher.pk}:{device_id}"
     return set_cookie(response, COOKIE, value, salt=SALT, max_age=settings.CLASSROOM_COOKIE_AGE)
 
 
-def disconnect(response):
+def disconnect(request, response):
+    """This browser stops being a classroom device; its row is revoked too."""
+    parts = _parts(request)
+    if parts:
+        ClassroomDevice.objects.filter(device_id=_row_id(parts), revoked_at=None).update(
+            revoked_at=timezone.now())
     return delete_cookie(response, COOKIE)
+
+
+def devices_of(school):
+    """The classroom devices in use at ``school``, for its administrator."""
+    return (ClassroomDevice.objects.filter(group__school=school, revoked_at=None)
+            .select_related("group", "teacher__user").order_by("group__name", "-connected_at"))

@@ -9,8 +9,6 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schools.models import Teacher
-
 
 def new_sub_salt():
     return secrets.token_hex(32)
@@ -48,12 +46,13 @@ class SoftwareQuerySet(models.QuerySet):
             .values("software_id")
         ).order_by("name")
 
-    def available_to(self, user, *, at_home):
+    def available_to(self, user, *, at_home, membership=None):
         """What ``user`` may launch now: a pupil their group's licences (home-use ones only at
-        home), a teacher their school's licences. Nothing for anyone else."""
+        home), a staff member their school's licences (``membership``: the one the session
+        works as, Teacher.objects.for_request). Nothing for anyone else."""
         if user.is_authenticated and hasattr(user, "pupil") and user.pupil.active:
             return self.licensed_for(user.pupil, at_home=at_home)
-        teacher = Teacher.objects.for_user(user)
+        teacher = membership
         if teacher is not None:
             return self.filter(
                 pk__in=Licence.objects.valid().filter(school=teacher.school).values("software_id")

@@ -27,7 +27,7 @@ def world(db, live_server, settings):
     school = SchoolFactory(name="OBS De Regenboog")
     group = GroupFactory(school=school, name="Groep 5a")
     teacher = TeacherFactory(school=school, groups=[group], user__username="juf")
-    admin = TeacherFactory(school=school, role="beheerder", user__username="ict")
+    admin = TeacherFactory(school=school, role="ict_coordinator", user__username="ict")
     emma = PupilFactory(group=group, first_name="Emma", last_name="Vries", pin="1357",
                         home_login_enabled=True)
     daan = PupilFactory(group=group, first_name="Daan", last_name="Spellingsterrenbaan",
