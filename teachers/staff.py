@@ -30,12 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 
 from accounts.models import User
-from homelogin.services import normalise_email
+from homelogin.services import MAIL_THREAD_NAME, normalise_email
 from schools.models import AuditEntry, Teacher
 
 logger = logging.getLogger(__name__)
 
-MAIL_THREAD_NAME = "basispoort-staff-mail"
 # At most one "forgot" mail per address per this many seconds (the answer stays the same).
 FORGOT_MAIL_INTERVAL = 60
 EMAIL_NOT_ADULT = _("Dit e-mailadres hoort bij een account dat geen medewerker kan zijn. "
