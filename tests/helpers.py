@@ -151,3 +151,14 @@ def forgot(client, email, **extra):
     response = client.post("/thuis/vergeten/", {"email": email}, **extra)
     wait_for_mail()
     return response
+
+
+def app_code(user):
+    """The code ``user``'s authenticator app would show now (their confirmed TOTP device, made
+    when they have none). A code is accepted once: django-otp refuses a replay."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"

@@ -4,13 +4,19 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.factories import PupilFactory, TeacherFactory
+from tests.helpers import app_code
 
 
 def log_in(page, teacher):
+    needs_app = teacher.role in ("ib_rt", "ict_coordinator")
+    code = app_code(teacher.user) if needs_app else None
     page.goto("/leerkracht/inloggen/")
     page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
     page.get_by_label("Wachtwoord").fill("correct-horse-battery")
     page.get_by_role("button", name="Inloggen").click()
+    if needs_app:
+        page.get_by_label("Code").fill(code)
+        page.get_by_role("button", name="Controleren").click()
 
 
 def test_select_three_pupils_switch_home_login_on_and_print(page, assert_accessible, db):
