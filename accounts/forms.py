@@ -7,9 +7,9 @@ from basispoort import lockout
 
 
 class PasswordLoginForm(AuthenticationForm):
-    """AuthenticationForm for one kind of account (``gate``: "staff" or "guardian").
+    """AuthenticationForm for one gate (``gate``: "staff" or "guardian").
 
-    The typed name is checked only against that kind of account (accounts/backends.py) and its
+    The typed name is checked only against accounts that may use that gate (accounts/backends.py) and its
     failures count under the form's own lockout key, for known and unknown names alike, so a
     pupil's username typed here reaches nothing. Failures from one address across names are
     slowed down (basispoort/lockout.py).

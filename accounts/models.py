@@ -1,20 +1,39 @@
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(DjangoUserManager):
+    def adult_for_email(self, email):
+        """The adult whose account this e-mail address is: the one whose username it is (a
+        parent's, an imported teacher's), else the one with it as e-mail address (a demo
+        teacher's "leerkracht"). One person, one account: an invitation, the import and the
+        logins all find people here, so a teacher who is also a parent is never made twice."""
+        email = (email or "").strip().lower()
+        if not email:
+            return None
+        adults = self.filter(kind=User.Kind.ADULT)
+        return (adults.filter(username__iexact=email).first()
+                or adults.filter(email__iexact=email).order_by("pk").first())
 
 
 class User(AbstractUser):
     """Every identity is a User, so Django auth, sessions, django-axes and OIDC see one type.
 
-    Pupils have no usable Django password (their PIN or picture password lives on Pupil);
-    guardians log in with their e-mail address, stored lower-case as their username.
+    ``kind`` says what an account can ever be: a pupil (no usable Django password; their PIN or
+    picture password lives on Pupil), an adult, or platform staff (``/beheer/`` only). An
+    adult's roles come from their rows elsewhere: a staff membership per school
+    (schools.Teacher) and a link per child (homelogin.GuardianLink). So a teacher at two schools
+    who is also a parent is one account with one password. Parents log in with their e-mail
+    address, stored lower-case as their username.
     """
 
     class Kind(models.TextChoices):
-        ADMIN = "admin", _("beheerder")
-        TEACHER = "teacher", _("leerkracht")
-        GUARDIAN = "guardian", _("ouder/verzorger")
+        ADMIN = "admin", _("platformbeheerder")
+        ADULT = "adult", _("volwassene")
         PUPIL = "pupil", _("leerling")
 
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
@@ -29,8 +48,13 @@ class User(AbstractUser):
         verbose_name_plural = _("gebruikers")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind__in=["admin", "teacher", "guardian", "pupil"]),
-                name="user_kind_valid",
+                condition=models.Q(kind__in=["admin", "adult", "pupil"]),
+                name="user_kind_valid_v2",
+            ),
+            # An e-mail address is one adult: the logins and invitations find people by it.
+            models.UniqueConstraint(
+                Lower("email"), condition=models.Q(kind="adult") & ~models.Q(email=""),
+                name="user_adult_email_unique",
             ),
         ]
 

@@ -4,9 +4,17 @@ from django.contrib.auth.models import update_last_login
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from basispoort.middleware import SESSION_SEEN, SESSION_STARTED
+from basispoort.middleware import SESSION_LIMITS_KEY, SESSION_SEEN, SESSION_STARTED
 
 from .models import User
+
+
+def limits_for(user):
+    """Which of settings.SESSION_LIMITS a session of ``user`` keeps: staff's (the stricter) for
+    platform staff and any adult with a staff membership, parents' for the other adults."""
+    if user.kind == User.Kind.ADMIN or user.school_roles.exists():
+        return "staff"
+    return "guardian"
 
 
 @receiver(user_logged_in)
@@ -18,6 +26,8 @@ def start_session_clock(sender, request, user, **kwargs):
         now = time.time()
         request.session[SESSION_STARTED] = now
         request.session[SESSION_SEEN] = now
+        if user.kind != User.Kind.PUPIL:
+            request.session[SESSION_LIMITS_KEY] = limits_for(user)
 
 
 # Django's own receiver writes User.last_login at every login. A pupil's login is recorded in the

@@ -45,6 +45,7 @@ class NoStoreWhenLoggedInMiddleware:
 
 SESSION_STARTED = "session_started"  # when this login happened (epoch seconds)
 SESSION_SEEN = "session_seen"  # when this adult last did something
+SESSION_LIMITS_KEY = "session_limits"  # "staff" or "guardian": which of SESSION_LIMITS applies
 # Session limits are measured on the wall clock, which can step backwards (a server's clock
 # corrected, a virtual machine restored). A request that seems to come before the last one by
 # more than this many seconds ends the session: otherwise a step back would stretch every limit
@@ -58,21 +59,21 @@ def clock_went_back(now, *earlier):
 
 
 class AdultSessionLimitsMiddleware:
-    """Staff and parents' sessions end by themselves: after SESSION_LIMITS[kind] = (idle seconds,
-    absolute seconds) — for staff 30 minutes idle and 12 hours in all, for parents a few hours
-    idle. A teacher who walks away from the classroom computer is logged out before the next
-    lesson is over. A clock that steps backwards ends the session too. (Pupils' sessions have
-    their own, shorter rules: pupils/middleware.py.)"""
+    """Staff and parents' sessions end by themselves: after SESSION_LIMITS[which] = (idle
+    seconds, absolute seconds) — for staff 30 minutes idle and 12 hours in all, for parents a
+    few hours idle. Which one is chosen at login (accounts/signals.py): staff's for platform
+    staff and for any adult with a staff membership. A teacher who walks away from the classroom
+    computer is logged out before the next lesson is over. A clock that steps backwards ends
+    the session too. (Pupils' sessions have their own, shorter rules: pupils/middleware.py.)"""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        limits = settings.SESSION_LIMITS.get(user.kind) if user.is_authenticated else None
-        if limits is not None:
-            idle, absolute = limits
+        if user.is_authenticated and user.kind != user.Kind.PUPIL:
             session, now = request.session, time.time()
+            idle, absolute = settings.SESSION_LIMITS.get(session.get(SESSION_LIMITS_KEY), (0, 0))
             # Set at login (accounts/signals.py); a session without them is from before these
             # limits existed and ends now.
             started, seen = session.get(SESSION_STARTED, 0), session.get(SESSION_SEEN, 0)

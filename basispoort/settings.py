@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "oauth2_provider",
+    # Staff's second step: an authenticator app (TOTP) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "schools",
     "software",
@@ -105,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session did its second step (teachers/decorators.py).
+    "django_otp.middleware.OTPMiddleware",
     "basispoort.middleware.AdultSessionLimitsMiddleware",
     "pupils.middleware.PupilSessionMiddleware",
     "homelogin.middleware.HomeDeviceSessionMiddleware",
@@ -213,16 +219,20 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
 
-# Staff and parents' sessions end after (idle seconds, absolute seconds) for their kind of account
-# (basispoort/middleware.py).
-_STAFF_SESSION = (env.int("STAFF_SESSION_IDLE", default=30 * 60),
-                  env.int("STAFF_SESSION_MAX", default=12 * 3600))
+# Staff and parents' sessions end after (idle seconds, absolute seconds) (basispoort/middleware.py).
+# An adult who is staff anywhere gets the staff limits, also when they came in at the parents'
+# door: the same session reaches their class.
 SESSION_LIMITS = {
-    "admin": _STAFF_SESSION,
-    "teacher": _STAFF_SESSION,
+    "staff": (env.int("STAFF_SESSION_IDLE", default=30 * 60),
+              env.int("STAFF_SESSION_MAX", default=12 * 3600)),
     "guardian": (env.int("GUARDIAN_SESSION_IDLE", default=3 * 3600),
                  env.int("GUARDIAN_SESSION_MAX", default=24 * 3600)),
 }
+# The second step: the issuer name authenticator apps show beside the account, and django-otp's
+# delay after wrong codes (1, 2, 4, 8 ... seconds per device).
+OTP_TOTP_ISSUER = "Basispoort"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Pupil sessions end after this many idle seconds (and at the end of the day).
 PUPIL_SESSION_IDLE = env.int("PUPIL_SESSION_IDLE", default=20 * 60)

@@ -173,7 +173,7 @@ def build(pupils_total, schools_total, codes_total):
         # Teachers: one per group, shared password hash.
         teacher_users = User.objects.bulk_create([
             User(username=f"bench-t-{school.brin.lower()}-{group.external_id}", first_name="Juf",
-                 last_name=f"{school.brin} {group.name}", kind=User.Kind.TEACHER, password=teacher_hash,
+                 last_name=f"{school.brin} {group.name}", kind=User.Kind.ADULT, password=teacher_hash,
                  email=f"t-{school.brin.lower()}-{group.external_id}@school.example")
             for (school, _g, _n), group in zip(group_rows, groups, strict=True)
         ], batch_size=BATCH)
@@ -247,7 +247,7 @@ def build(pupils_total, schools_total, codes_total):
             chunk = pairs[start:start + BATCH]
             emails = [f"ouder{start + k + 1}@bench.example" for k in range(len(chunk))]
             guardians = User.objects.bulk_create([
-                User(username=e, email=e, kind=User.Kind.GUARDIAN, password=guardian_hash)
+                User(username=e, email=e, kind=User.Kind.ADULT, password=guardian_hash)
                 for e in emails
             ])
             GuardianLink.objects.bulk_create([

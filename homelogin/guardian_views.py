@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.backends import is_parent
 from accounts.models import User
 from basispoort import lockout
 from basispoort.cookies import cookie_name, delete_cookie, set_cookie
@@ -28,7 +29,9 @@ REMEMBER_COOKIE_AGE = 365 * 24 * 3600
 
 
 def _is_guardian(user):
-    return user.is_authenticated and user.is_active and user.kind == User.Kind.GUARDIAN
+    """A parent: an adult linked to a child. A teacher who is also a parent logs in once, at
+    either door, and reaches both their class and their children."""
+    return user.is_authenticated and user.is_active and user.kind == User.Kind.ADULT and is_parent(user)
 
 
 def guardian_required(view):

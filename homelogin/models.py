@@ -8,7 +8,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from basispoort.hashing import check_secret_hash, make_secret_hash, secret_hash_candidates
 from pupils.models import Pupil
 
@@ -352,4 +351,7 @@ class RescueCode(models.Model):
 
     @property
     def made_by_guardian(self):
-        return self.created_by is not None and self.created_by.kind == User.Kind.GUARDIAN
+        # The one who made it is one of this pupil's parents (a teacher who is also a parent
+        # is one account: for their own child they act as the parent).
+        return self.created_by_id is not None and GuardianLink.objects.filter(
+            pupil_id=self.pupil_id, guardian_id=self.created_by_id).exists()

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -159,7 +160,8 @@ def issue_rescue_code(*, pupil, request):
                 continue
         else:
             raise RuntimeError("no free rescue code found")
-        made_by = "ouder/verzorger" if request.user.kind == User.Kind.GUARDIAN else "school"
+        by_parent = GuardianLink.objects.filter(pupil=pupil, guardian=request.user).exists()
+        made_by = "ouder/verzorger" if by_parent else "school"
         AuditEntry.objects.record(request, AuditEntry.Action.RESCUE_ISSUED, school=pupil.school,
                                   pupil=pupil, detail=made_by)
     return RescueCode.format(code)
@@ -237,12 +239,12 @@ def invite_guardian(*, pupil, email, request):
     """
     email = normalise_email(email)
     with transaction.atomic():
-        guardian, _created = User.objects.get_or_create(
-            username=email,
-            defaults={"email": email, "kind": User.Kind.GUARDIAN, "password": make_password(None)},
-        )
-        if guardian.kind != User.Kind.GUARDIAN:
+        if User.objects.filter(username=email).exclude(kind=User.Kind.ADULT).exists():
             raise ValidationError(GUARDIAN_EMAIL_TAKEN, code="not_guardian")
+        # A teacher's address finds the teacher's own account: one person, one password.
+        guardian = User.objects.adult_for_email(email) or User.objects.create(
+            username=email, email=email, kind=User.Kind.ADULT, password=make_password(None),
+        )
         link = GuardianLink(pupil=pupil, guardian=guardian)
         link.clean()
         try:
@@ -263,11 +265,12 @@ def invite_guardian(*, pupil, email, request):
 
 def remove_guardian_link(*, link, request):
     """Unlink a parent from one pupil. Their links to other children stay; an account left
-    without any child is deleted (it could not show anything any more)."""
+    without any child or staff membership is deleted (it could not show anything any more)."""
     with transaction.atomic():
         guardian = User.objects.select_for_update().get(pk=link.guardian_id)
         link.delete()
-        if guardian.kind == User.Kind.GUARDIAN and not guardian.guardian_links.exists():
+        if guardian.kind == User.Kind.ADULT and not guardian.guardian_links.exists() \
+                and not guardian.school_roles.exists():
             guardian.delete()
         AuditEntry.objects.record(request, AuditEntry.Action.GUARDIAN_REMOVED, school=link.pupil.school,
                                   pupil=link.pupil, detail=guardian.email)
@@ -276,7 +279,7 @@ def remove_guardian_link(*, link, request):
 def remember_parent_language(sender=None, *, request, user, **kwargs):
     """A parent's mails go out in the language they last used the site in: stored whenever they
     log in (the user_logged_in signal) and on every parent's page (guardian_required)."""
-    if user.kind == User.Kind.GUARDIAN and request is not None:
+    if user.kind == User.Kind.ADULT and request is not None:
         user.remember_language(getattr(request, "LANGUAGE_CODE", ""))
 
 
@@ -311,16 +314,18 @@ def send_password_link(*, email, language=None):
     throttle_key = "forgot-mail:" + hashlib.sha256(email.encode()).hexdigest()
     if not cache.add(throttle_key, True, timeout=FORGOT_MAIL_INTERVAL):
         return
-    guardian = User.objects.filter(kind=User.Kind.GUARDIAN, is_active=True, username=email).first()
+    parents = User.objects.filter(kind=User.Kind.ADULT, username=email).filter(
+        Q(guardian_links__isnull=False) | Q(school_roles__isnull=True)).distinct()
+    guardian = parents.filter(is_active=True).first()
     language = language if language in dict(settings.LANGUAGES) else None
     if language:
         # One UPDATE for known and unknown addresses alike (it changes no row for the latter).
-        User.objects.filter(kind=User.Kind.GUARDIAN, username=email).update(language=language)
+        User.objects.filter(pk__in=parents.values("pk")).update(language=language)
     school = (
         School.objects.filter(pupils__guardian_links__guardian_id=guardian.pk if guardian else None)
         .order_by("name").first()
     )
-    stand_in = User(username=email, email=email, kind=User.Kind.GUARDIAN, password=make_password(None))
+    stand_in = User(username=email, email=email, kind=User.Kind.ADULT, password=make_password(None))
     message = _set_password_message(
         guardian=guardian or stand_in, school=school, to=[guardian.email] if guardian else [],
         forgot=True, language=language,

@@ -179,3 +179,25 @@ class Pupil(models.Model):
         if self.secret_kind == self.SecretKind.PICTURE and isinstance(value, list | tuple):
             value = "-".join(value)
         return check_secret_hash(str(value), self.secret_hash, purpose=self.secret_kind)
+
+
+class ClassroomDevice(models.Model):
+    """The server's half of a classroom device cookie (pupils/classroom.py): which tablet shows
+    which group's tiles, set up by whom, so the school administrator can see the devices in use
+    and disconnect one from anywhere. The cookie is signed; this row is what a disconnect
+    revokes. A device whose cookie predates these rows gets its row at its next use."""
+
+    device_id = models.CharField(max_length=32, unique=True)
+    group = models.ForeignKey("schools.Group", on_delete=models.CASCADE, related_name="classroom_devices")
+    teacher = models.ForeignKey("schools.Teacher", on_delete=models.CASCADE, related_name="classroom_devices")
+    connected_at = models.DateTimeField(_("ingesteld op"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("losgekoppeld op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("klassencomputer")
+        verbose_name_plural = _("klassencomputers")
+        ordering = ["group__name", "-connected_at"]
+
+    def __str__(self):
+        return f"{self.group} ({self.device_id})"

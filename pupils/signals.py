@@ -7,6 +7,7 @@ from django.dispatch import receiver
 from schools.models import Group, School, Teacher
 
 from .classroom import forget_classrooms
+from .models import ClassroomDevice
 
 
 @receiver([post_save, post_delete], sender=Teacher)
@@ -40,3 +41,8 @@ def account_changed(sender, instance, update_fields=None, **kwargs):
     roles = list(instance.school_roles.values_list("pk", flat=True)) if instance.pk else []
     if roles:
         forget_classrooms(teachers=roles)
+
+
+@receiver([post_save, post_delete], sender=ClassroomDevice)
+def device_changed(sender, instance, **kwargs):
+    forget_classrooms(devices=[instance.device_id])

@@ -16,8 +16,8 @@ from .models import Pupil
 def classroom(request):
     """/klas/: the group's name tiles on a classroom device; the set-up page for a teacher."""
     group = classroom_device.connected_group(request)
-    teacher = Teacher.objects.for_user(request.user)
-    if teacher:
+    teacher = Teacher.objects.for_request(request)
+    if teacher and teacher.may("view"):
         return render(request, "pupils/classroom_setup.html", {
             "groups": teacher.visible_groups(), "connected_group": group,
         })

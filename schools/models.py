@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 brin_validator = RegexValidator(
     r"^[0-9]{2}[A-Z0-9]{2}$", _("Een BRIN-nummer is 4 tekens: 2 cijfers en 2 hoofdletters of cijfers.")
@@ -147,41 +148,113 @@ class Group(models.Model):
         return pupils.active().order_by("first_name", "last_name", "pk")
 
 
+# Where the session keeps the school a staff member with several memberships works at now.
+STAFF_SCHOOL_SESSION_KEY = "staff_school"
+
+
 class TeacherQuerySet(models.QuerySet):
+    def current(self, today=None):
+        """Memberships that still give access: the person is still in the school's import (or
+        was added by hand), their end date has not passed, the account and school are active."""
+        today = today or timezone.localdate()
+        return self.filter(active=True, user__is_active=True, school__active=True).filter(
+            models.Q(end_date__isnull=True) | models.Q(end_date__gte=today)
+        )
+
     def for_user(self, user):
-        """The membership whose school the staff pages show to ``user``, or None. A member of
-        two locations sees the first (by BRIN and vestiging) until staff can switch."""
+        """``user``'s first current membership (by BRIN and vestiging), or None: whose school a
+        login is recorded under. Pages ask ``for_request``, which knows the chosen school."""
         if not getattr(user, "is_authenticated", False):
             return None
-        return self.select_related("school").filter(user=user).order_by(
+        return self.current().select_related("school").filter(user=user).order_by(
             "school__brin", "school__vestiging").first()
+
+    def for_request(self, request):
+        """The membership this session works as on the staff pages: at the school chosen in the
+        session (else the first), current, and with the second step done when it needs one.
+        None otherwise. teachers/decorators.py says *why* to the person; everything else
+        (classroom set-up, software, OpenID Connect) just asks here."""
+        membership = self.chosen(request)
+        if membership is None or not membership.second_step_done(request):
+            return None
+        return membership
+
+    def chosen(self, request, memberships=None):
+        """The current membership at the school chosen in the session, else the first one;
+        the second step is not checked here. ``memberships``: the user's current ones, when
+        the caller has them already."""
+        user = request.user
+        if not getattr(user, "is_authenticated", False) or user.kind != user.Kind.ADULT:
+            return None
+        if memberships is None:
+            memberships = self.current().select_related("school").filter(user=user)
+        memberships = sorted(memberships, key=lambda m: (m.school.brin, m.school.vestiging))
+        chosen = request.session.get(STAFF_SCHOOL_SESSION_KEY)
+        return next((m for m in memberships if m.school_id == chosen),
+                    memberships[0] if memberships else None)
 
 
 class Teacher(models.Model):
-    """A staff member's membership of one school: a teacher of some groups, an ICT coordinator
-    (sees all groups) or the school administrator (manages the school's data in /beheer/)."""
+    """A staff member's membership of one school: their role there, the groups it gives, and
+    until when. What each role may do is ``PERMISSIONS`` below, the one table every staff page
+    asks (``teacher.may("print_codes")``)."""
 
     class Role(models.TextChoices):
         TEACHER = "leerkracht", _("leerkracht")
-        ICT_COORDINATOR = "ict", _("ICT-coördinator")
-        ADMINISTRATOR = "beheerder", _("schoolbeheerder")
+        IB_RT = "ib_rt", _("IB'er/RT'er")
+        TRAINEE = "stagiair", _("stagiair")
+        SUBSTITUTE = "invalkracht", _("invalkracht")
+        ICT_COORDINATOR = "ict_coordinator", _("ICT-coördinator")
 
-    # One person, one User: a teacher at two locations of a school (BRIN 99XX, vestiging 00 and
-    # 01) is one account with a Teacher row at each.
+    # What each role may do, within the groups it sees (``visible_groups``). A view that is not
+    # allowed answers 403; a group or pupil outside the role's groups is a 404.
+    #   view         see groups, pupils, locks; set up a classroom device
+    #   unlock       "Ontgrendelen"
+    #   secrets      set or generate PINs and picture passwords, choose a tile picture
+    #   home_login   switch home login on or off, make home devices forget a pupil
+    #   print_codes  print or mail home login codes (new codes: the old ones stop working)
+    #   guardians    add and remove parents' e-mail addresses (each one is mailed)
+    #   substitute   give a substitute access to a group until a date ("invalgroep")
+    #   administer   the school administration under /leerkracht/beheer/, the import, the log
+    PERMISSIONS = {
+        Role.TEACHER: {"view", "unlock", "secrets", "home_login", "print_codes", "guardians",
+                       "substitute"},
+        Role.IB_RT: {"view", "unlock", "print_codes"},
+        Role.TRAINEE: {"view", "unlock", "secrets", "home_login"},
+        Role.SUBSTITUTE: {"view", "unlock", "secrets", "home_login", "print_codes", "guardians"},
+        Role.ICT_COORDINATOR: {"view", "unlock", "secrets", "home_login", "print_codes",
+                               "guardians", "substitute", "administer"},
+    }
+    # Roles that see every group of the school; the others see the groups given to them.
+    ALL_GROUPS = {Role.IB_RT, Role.ICT_COORDINATOR}
+    # Roles that must use a second step (an authenticator app) at every login: they see the
+    # whole school. Everyone else may switch it on.
+    SECOND_STEP_REQUIRED = {Role.IB_RT, Role.ICT_COORDINATOR}
+
+    # One person, one User: a teacher at two schools (or two locations of one) is one account
+    # with a Teacher row at each.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="school_roles"
     )
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="teachers")
     groups = models.ManyToManyField(Group, blank=True, related_name="teachers")
-    role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.TEACHER)
+    role = models.CharField(_("rol"), max_length=16, choices=Role.choices, default=Role.TEACHER)
+    # The last day this membership gives access (a substitute's end date); empty: no end.
+    end_date = models.DateField(_("einddatum"), null=True, blank=True)
+    # False once the school's import no longer lists this person (set again when it does).
+    active = models.BooleanField(_("actief"), default=True)
+    # Came from (and is kept in step with) the administration system's import; a membership
+    # added by hand (a substitute, an ICT-coördinator) is never ended by an import.
+    from_import = models.BooleanField(_("uit de import"), default=False)
+    invited_at = models.DateTimeField(_("uitgenodigd op"), null=True, blank=True)
     external_id = models.CharField(_("sleutel administratie"), max_length=256, blank=True)
     eckid = models.CharField(_("ECK iD"), max_length=256, blank=True)
 
     objects = TeacherQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("leerkracht")
-        verbose_name_plural = _("leerkrachten")
+        verbose_name = _("medewerker")
+        verbose_name_plural = _("medewerkers")
         ordering = ["user__last_name", "user__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "school"], name="teacher_user_unique_per_school"),
@@ -190,16 +263,45 @@ class Teacher(models.Model):
                 condition=~models.Q(external_id=""),
                 name="teacher_external_id_unique_per_school",
             ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["leerkracht", "ib_rt", "stagiair", "invalkracht",
+                                             "ict_coordinator"]),
+                name="teacher_role_valid",
+            ),
         ]
 
     def __str__(self):
         return f"{self.user} ({self.school.name})"
 
+    def may(self, permission):
+        return permission in self.permissions
+
+    @property
+    def permissions(self):
+        """What this role may do (for templates: ``{% if "print_codes" in teacher.permissions %}``)."""
+        return self.PERMISSIONS.get(self.role, set())
+
     def visible_groups(self):
-        """The groups whose pages this teacher may open."""
-        if self.role == self.Role.TEACHER:
-            return self.groups.all()
-        return self.school.groups.all()
+        """The groups whose pages this staff member may open."""
+        if self.role in self.ALL_GROUPS:
+            return self.school.groups.all()
+        return self.groups.all()
+
+    def is_current(self, today=None):
+        today = today or timezone.localdate()
+        return self.active and (self.end_date is None or self.end_date >= today)
+
+    def second_step_required(self):
+        """True when this membership needs a second step at login: the role asks for one, or
+        the person set up an authenticator app (then it is asked whatever the role)."""
+        return self.role in self.SECOND_STEP_REQUIRED or TOTPDevice.objects.filter(
+            user_id=self.user_id, confirmed=True).exists()
+
+    def second_step_done(self, request):
+        """True when this session may act in this membership as far as the second step goes:
+        it did one (django-otp's OTPMiddleware), or none is required."""
+        is_verified = getattr(request.user, "is_verified", None)
+        return bool(is_verified and is_verified()) or not self.second_step_required()
 
 
 def printable(text):
@@ -245,6 +347,14 @@ class AuditEntry(models.Model):
         RESCUE_ISSUED = "rescue_issued", _("reservecode gemaakt")
         RESCUE_USED = "rescue_used", _("reservecode gebruikt")
         DATA_DOWNLOADED = "data_downloaded", _("inzage gedownload")
+        STAFF_ADDED = "staff_added", _("medewerker toegevoegd")
+        STAFF_CHANGED = "staff_changed", _("rol of groepen gewijzigd")
+        STAFF_INVITED = "staff_invited", _("uitnodiging verstuurd")
+        STAFF_LEFT = "staff_left", _("medewerker niet meer in de import")
+        SUBSTITUTE_ADDED = "substitute_added", _("invalkracht toegevoegd")
+        SECOND_STEP_ON = "second_step_on", _("tweede stap ingesteld")
+        SECOND_STEP_RESET = "second_step_reset", _("tweede stap teruggezet")
+        DEVICE_DISCONNECTED = "device_off", _("klassencomputer losgekoppeld")
 
     # Empty for events that belong to no one school (a parent's login, an unknown code).
     school = models.ForeignKey(

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from schools.models import Teacher
 
 
 def new_sub_salt():
@@ -77,12 +76,13 @@ class SoftwareQuerySet(models.QuerySet):
             cache.set(key, software, OVERVIEW_CACHE_SECONDS)
         return software
 
-    def available_to(self, user, *, at_home):
+    def available_to(self, user, *, at_home, membership=None):
         """What ``user`` may launch now: a pupil their group's licences (home-use ones only at
-        home), a teacher their school's licences. Nothing for anyone else."""
+        home), a staff member their school's licences (``membership``: the one the session
+        works as, Teacher.objects.for_request). Nothing for anyone else."""
         if user.is_authenticated and hasattr(user, "pupil") and user.pupil.active:
             return self.licensed_for(user.pupil, at_home=at_home)
-        teacher = Teacher.objects.for_user(user)
+        teacher = membership
         if teacher is not None:
             return self.filter(
                 pk__in=Licence.objects.valid().filter(school=teacher.school).values("software_id")

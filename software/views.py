@@ -17,6 +17,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from accounts.models import User
 from basispoort.middleware import SESSION_STARTED
+from schools.models import Teacher
 
 from . import signon
 from .models import Software
@@ -30,9 +31,9 @@ def _at_home(request):
 def _may_use(request, software):
     """The one licence check: the overview lists, the launch and the authorize step allow,
     exactly Software.objects.available_to()."""
-    return Software.objects.available_to(request.user, at_home=_at_home(request)).filter(
-        pk=software.pk
-    ).exists()
+    return Software.objects.available_to(
+        request.user, at_home=_at_home(request), membership=Teacher.objects.for_request(request),
+    ).filter(pk=software.pk).exists()
 
 
 def _not_licensed(request, software, back_url=None):
@@ -132,7 +133,9 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
     @staticmethod
     def _needs_login(request, max_age):
         user = request.user
-        if not user.is_authenticated or user.kind not in (User.Kind.PUPIL, User.Kind.TEACHER):
+        if not user.is_authenticated:
+            return True
+        if user.kind != User.Kind.PUPIL and Teacher.objects.for_request(request) is None:
             return True  # a parent's session is not the child's
         if max_age is None:
             return False
@@ -147,11 +150,11 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
         query.pop("max_age", None)
         url = f"{request.path}?{query.urlencode()}"
         user = request.user
-        if user.is_authenticated and user.kind == User.Kind.TEACHER:
+        if Teacher.objects.chosen(request) is not None:
             return redirect_to_login(url)  # the teacher login form follows ?next=
         tiles_url = getattr(request, "pupil_tiles_url", None)
         back = tiles_url() if tiles_url else None
-        if user.is_authenticated and user.kind == User.Kind.GUARDIAN:
+        if user.is_authenticated and user.kind == User.Kind.ADULT:
             back = reverse("homelogin:guardian_children")
         elif not (back and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
             back = reverse("homelogin:home")

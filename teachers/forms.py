@@ -1,19 +1,25 @@
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PasswordLoginForm
 from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import GUARDIAN_ALREADY_LINKED, GUARDIAN_EMAIL_TAKEN, normalise_email
+from schools.models import Teacher
+from software.models import Licence
 
 
 class TeacherLoginForm(PasswordLoginForm):
-    """The staff login on /leerkracht/inloggen/: only staff accounts of a school get in."""
+    """The staff login on /leerkracht/inloggen/: an adult with a current membership of a school
+    gets in, with their e-mail address (or their username) and password."""
 
     gate = "staff"
     username = forms.CharField(
-        label=_("Gebruikersnaam"), max_length=150,
+        label=_("Gebruikersnaam of e-mailadres"), max_length=254,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username",
                                       "autocapitalize": "none"}),
     )
@@ -26,6 +32,10 @@ class TeacherLoginForm(PasswordLoginForm):
         "invalid_login": _("Deze gebruikersnaam en dit wachtwoord horen niet bij elkaar."),
         "inactive": _("Deze gebruikersnaam en dit wachtwoord horen niet bij elkaar."),
     }
+
+    def clean_username(self):
+        # Case and surrounding spaces do not matter, for the account and for its lockout count.
+        return self.cleaned_data["username"].strip().lower()
 
 
 class GuardianEmailForm(forms.Form):
@@ -53,8 +63,9 @@ class GuardianEmailForm(forms.Form):
         email = normalise_email(self.cleaned_data["email"])
         if self.pupil.guardian_links.filter(guardian__username=email).exists():
             raise ValidationError(GUARDIAN_ALREADY_LINKED, code="already_linked")
-        # The address is one account's username; a teacher's or pupil's cannot also be a parent's.
-        if User.objects.filter(username=email).exclude(kind=User.Kind.GUARDIAN).exists():
+        # The address is one adult's account (a teacher may be a parent too); a pupil's or the
+        # platform staff's username cannot also be a parent's.
+        if User.objects.filter(username=email).exclude(kind=User.Kind.ADULT).exists():
             raise ValidationError(GUARDIAN_EMAIL_TAKEN, code="not_guardian")
         return email
 
@@ -75,6 +86,9 @@ class BulkPupilsForm(forms.Form):
         "pins": _("Nieuwe PIN's maken"),
         "pictures": _("Nieuwe wachtwoordplaatjes maken"),
     }
+    # What the role must be allowed for each action (schools.Teacher.PERMISSIONS).
+    PERMISSIONS = {"home_on": "home_login", "home_off": "home_login", "print": "print_codes",
+                   "pins": "secrets", "pictures": "secrets"}
 
     action = forms.ChoiceField(choices=list(ACTIONS.items()),
                                error_messages={"invalid_choice": _("Kies wat er moet gebeuren.")})
@@ -109,3 +123,132 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_SIZE:
             raise ValidationError(self.TOO_BIG)
         return upload
+
+
+# Staff accounts ---------------------------------------------------------------------------------
+
+
+class StaffForgotForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mailadres"), max_length=254,
+        error_messages={"required": _("Vul uw e-mailadres in."),
+                        "invalid": _("Dit is geen geldig e-mailadres. Kijk nog eens naar de schrijfwijze.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none",
+                                       "spellcheck": "false", "autofocus": True}),
+    )
+
+
+class _PersonFields(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mailadres"), max_length=150,
+        help_text=_("Hiermee logt de medewerker in; er gaat een uitnodiging naartoe."),
+        error_messages={"required": _("Vul een e-mailadres in."),
+                        "invalid": _("Dit is geen geldig e-mailadres. Kijk nog eens naar de schrijfwijze.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "autocapitalize": "none",
+                                       "spellcheck": "false"}),
+    )
+    first_name = forms.CharField(label=_("Voornaam"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Achternaam"), max_length=150, required=False)
+
+
+def _check_end_date(end_date, today):
+    # An end date in the past would make an account that can never log in.
+    if end_date is not None and end_date < today:
+        raise ValidationError(_("De einddatum ligt in het verleden."), code="past")
+    return end_date
+
+
+class StaffRoleForm(forms.Form):
+    """The ICT-coördinator sets a staff member's role, groups and end date (own school only)."""
+
+    role = forms.ChoiceField(label=_("Rol"), choices=Teacher.Role.choices)
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Groepen"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Een IB'er/RT'er en de ICT-coördinator zien alle groepen."),
+        error_messages={"invalid_choice": _("Kies alleen groepen van deze school."),
+                        "invalid_pk_value": _("Kies alleen groepen van deze school.")},
+    )
+    end_date = forms.DateField(
+        label=_("Einddatum (laatste dag met toegang)"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Vul een datum in.")},
+    )
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["groups"].queryset = school.groups.all()
+
+    def clean_end_date(self):
+        return _check_end_date(self.cleaned_data["end_date"], timezone.localdate())
+
+    def clean(self):
+        cleaned = super().clean()
+        # A substitute is there for a while: without an end date they would keep access for ever.
+        if cleaned.get("role") == Teacher.Role.SUBSTITUTE and not cleaned.get("end_date") \
+                and "end_date" not in self.errors:
+            self.add_error("end_date", _("Een invalkracht heeft een einddatum."))
+        return cleaned
+
+
+class StaffAddForm(_PersonFields, StaffRoleForm):
+    field_order = ["email", "first_name", "last_name", "role", "groups", "end_date"]
+
+
+class SubstituteForm(_PersonFields):
+    """"Invalgroep": a teacher gives a substitute access to one group until a date."""
+
+    # A substitute stands in for weeks, not years; a longer absence is a role for the
+    # ICT-coördinator to give.
+    MAX_DAYS = 366
+
+    end_date = forms.DateField(
+        label=_("Tot en met"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Kies tot wanneer de invalkracht toegang heeft."),
+                        "invalid": _("Vul een datum in.")},
+    )
+
+    def clean_end_date(self):
+        today = timezone.localdate()
+        end_date = _check_end_date(self.cleaned_data["end_date"], today)
+        if end_date > today + datetime.timedelta(days=self.MAX_DAYS):
+            raise ValidationError(_("Kies een einddatum binnen een jaar."), code="too_far")
+        return end_date
+
+
+class LicenceForm(forms.ModelForm):
+    """The ICT-coördinator decides which groups use a title, at home or not, and which extra
+    claims its publisher receives. Dates and the title itself are the contract's (platform staff)."""
+
+    class Meta:
+        model = Licence
+        fields = ["all_groups", "groups", "home_use", "shares_first_name", "shares_eckid"]
+        widgets = {"groups": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = self.instance.school.groups.all()
+        self.fields["groups"].error_messages.update({
+            "invalid_choice": _("Kies alleen groepen van deze school."),
+            "invalid_pk_value": _("Kies alleen groepen van deze school.")})
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_groups") and not cleaned.get("groups"):
+            raise ValidationError(_("Kies 'alle groepen' of ten minste één groep."), code="no_groups")
+        return cleaned
+
+
+class SecondStepForm(forms.Form):
+    """A code from the authenticator app (6 digits) or one recovery code."""
+
+    token = forms.CharField(
+        label=_("Code"), max_length=20,
+        error_messages={"required": _("Vul de code in.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text",
+                                      "autocapitalize": "characters", "spellcheck": "false",
+                                      "autofocus": True}),
+    )
+
+    def clean_token(self):
+        return "".join(self.cleaned_data["token"].split()).replace("-", "").upper()

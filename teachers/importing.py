@@ -482,6 +482,12 @@ def check(parsed, report):
                 row.email = ""
         if row.email and row.email in emails:
             problems.append(_("e-mailadres %(email)s staat twee keer in het bestand") % {"email": row.email})
+        elif row.email and User.objects.filter(username__iexact=row.email).exclude(
+                kind=User.Kind.ADULT).exists():
+            # A pupil's or platform account's name: never turned into a staff member.
+            problems.append(_("e-mailadres %(email)s hoort bij een account dat geen medewerker "
+                              "kan zijn")
+                            % {"email": row.email})
         emails.add(row.email or None)
         if problems:
             report.error(row.line, _("Leerkracht: %(problems)s.") % {"problems": "; ".join(problems)})
@@ -654,10 +660,17 @@ def _teacher_names(row):
 
 
 def _write_teachers(school, rows, groups, report):
+    """Staff in the file: one account per person, found by e-mail address anywhere (a parent, a
+    teacher of another school keep their account and password) or by ECK iD or stable key at
+    another location of the same BRIN; a membership of this school each, with the file's
+    groups. Memberships from an earlier import that the file no longer lists end (the person
+    can no longer log in here); memberships added by hand (a substitute, the ICT-coördinator)
+    are left alone. New memberships are invited once the import is written."""
     existing = list(Teacher.objects.filter(school=school).select_related("user"))
     by_key = {t.external_id: t for t in existing if t.external_id}
     by_eckid = {t.eckid: t for t in existing if t.eckid}
     by_user = {t.user_id: t for t in existing}
+    seen, invite = set(), []
     for row, idents in rows:
         names = _teacher_names(row)
         teacher = by_key.get(row.key) if _stable(row.key) else None
@@ -668,31 +681,62 @@ def _write_teachers(school, rows, groups, report):
             # No password here: staff are invited by mail (a teacher without an address cannot
             # be invited yet, but is known, with their groups).
             user = User(username=row.email or f"medewerker-{secrets.token_hex(8)}", email=row.email,
-                        kind=User.Kind.TEACHER, **names)
+                        kind=User.Kind.ADULT, **names)
             user.set_unusable_password()
             user.save()
         elif any(getattr(user, k) != v for k, v in names.items()) or (row.email and user.email != row.email):
             User.objects.filter(pk=user.pk).update(**names, email=row.email or user.email)
         key = row.key if _stable(row.key) else (teacher.external_id if teacher else "")
         if teacher is None:
-            teacher = Teacher.objects.create(user=user, school=school, external_id=key, eckid=row.eckid)
+            teacher = Teacher.objects.create(user=user, school=school, external_id=key, eckid=row.eckid,
+                                             from_import=True)
             by_user[user.pk] = teacher
             report.teachers_new.add(" ".join(filter(None, [row.first_name, names["last_name"]])))
-        elif (teacher.external_id, teacher.eckid) != (key, row.eckid or teacher.eckid):
-            teacher.external_id, teacher.eckid = key, row.eckid or teacher.eckid
-            teacher.save(update_fields=["external_id", "eckid"])
+            if row.email:
+                invite.append(teacher.pk)
+        else:
+            changed = {"external_id": key, "eckid": row.eckid or teacher.eckid, "active": True,
+                       "from_import": True}
+            if any(getattr(teacher, k) != v for k, v in changed.items()):
+                for k, v in changed.items():
+                    setattr(teacher, k, v)
+                teacher.save(update_fields=list(changed))
+        seen.add(teacher.pk)
         if not row.email:
             report.note(row.line, _("Leerkracht %(name)s heeft geen e-mailadres: geïmporteerd, maar "
                                     "kan nog niet worden uitgenodigd.")
                         % {"name": " ".join(filter(None, [row.first_name, names["last_name"]]))})
         teacher.groups.set([groups[ident] for ident in idents])
+    for teacher in existing:
+        if teacher.from_import and teacher.active and teacher.pk not in seen:
+            Teacher.objects.filter(pk=teacher.pk).update(active=False)
+            AuditEntry.objects.record(None, AuditEntry.Action.STAFF_LEFT, school=school,
+                                      detail=str(teacher.user))
+    # Only once the whole import is written: a dry run or a refused file mails nobody.
+    if invite:
+        transaction.on_commit(lambda: _invite_new_staff(invite))
+
+
+def _invite_new_staff(pks):
+    """One invitation per person: someone whose invitation from another school is still open
+    (no password yet) uses that one link for every school."""
+    from .staff import invite_staff
+
+    for membership in Teacher.objects.filter(pk__in=pks).select_related("user", "school"):
+        user = membership.user
+        pending = user.school_roles.exclude(pk=membership.pk).filter(invited_at__isnull=False)
+        if not user.has_usable_password() and pending.exists():
+            Teacher.objects.filter(pk=membership.pk).update(invited_at=pending.latest("invited_at").invited_at)
+        else:
+            invite_staff(membership=membership)
 
 
 def _find_staff_user(school, row):
-    """The account of a staff member we already know: by e-mail address anywhere, or by ECK iD or
-    stable key at another location of the same school (BRIN)."""
+    """The account of a staff member we already know: the adult with this e-mail address
+    anywhere (a parent, a teacher at another school), or by ECK iD or stable key at another
+    location of the same school (BRIN)."""
     if row.email:
-        user = User.objects.filter(username=row.email).first()
+        user = User.objects.adult_for_email(row.email)
         if user is not None:
             return user
     siblings = Teacher.objects.filter(school__brin=school.brin).exclude(school=school).select_related("user")

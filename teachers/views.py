@@ -4,7 +4,6 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -44,26 +43,12 @@ from pupils.models import Pupil
 from pupils.pictures import PICTURES
 from schools.models import AuditEntry, Teacher
 
-from . import services
+from . import services, staff
 from .decorators import teacher_required
-from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, TeacherLoginForm
+from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, SubstituteForm
 from .importing import ImportFileError, import_school
 
 logger = logging.getLogger(__name__)
-
-
-class TeacherLoginView(auth_views.LoginView):
-    template_name = "teachers/login.html"
-    form_class = TeacherLoginForm
-    redirect_authenticated_user = False
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form),
-                                       status=429 if form.is_locked else 400)
-
-
-class TeacherLogoutView(auth_views.LogoutView):
-    next_page = "homelogin:home"
 
 
 def _get_group_for_teacher(request, pk):
@@ -86,6 +71,8 @@ def _get_pupil_for_teacher(request, pk):
 def my_groups(request):
     return render(request, "teachers/my_groups.html", {
         "groups": request.teacher.visible_groups().select_related("school"),
+        # A teacher who is also a parent reaches their children from here, without a second login.
+        "is_parent": request.user.guardian_links.exists(),
     })
 
 
@@ -107,8 +94,11 @@ def _group_page(request, group, *, status=200, bulk_form=None):
         "group": group,
         "rows": [(pupil, locks[pupil.pk], failures[pupil.pk]) for pupil in pupils],
         "locked": [(pupil, locks[pupil.pk]) for pupil in pupils if any(locks[pupil.pk].values())],
+        "substitutes": group.teachers.current().filter(role=Teacher.Role.SUBSTITUTE)
+        .select_related("user"),
         "bulk_form": bulk_form,
-        "actions": BulkPupilsForm.ACTIONS,
+        "actions": {action: label for action, label in BulkPupilsForm.ACTIONS.items()
+                    if request.teacher.may(BulkPupilsForm.PERMISSIONS[action])},
     }, status=status)
 
 
@@ -118,6 +108,9 @@ def _group_page(request, group, *, status=200, bulk_form=None):
 def group_bulk(request, pk):
     """Bulk actions on the ticked pupils of a group."""
     group = _get_group_for_teacher(request, pk)
+    needs = BulkPupilsForm.PERMISSIONS.get(request.POST.get("action"))
+    if needs and not request.teacher.may(needs):
+        raise PermissionDenied
     form = BulkPupilsForm(request.POST, group=group)
     if not form.is_valid():
         return _group_page(request, group, status=400, bulk_form=form)
@@ -140,6 +133,32 @@ def group_bulk(request, pk):
         "Thuis inloggen staat nu %(state)s voor %(count)s leerlingen.", len(pupils),
     ) % {"state": _("aan") if enabled else _("uit"), "count": len(pupils)})
     return redirect("teachers:group_detail", pk=group.pk)
+
+
+@never_cache
+@teacher_required(may="substitute")
+def substitute_add(request, pk):
+    """"Invalgroep": give a substitute this group until a date. The form is the second click."""
+    group = _get_group_for_teacher(request, pk)
+    form = SubstituteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership, mailed = staff.grant_substitute(
+                group=group, email=data["email"], first_name=data["first_name"],
+                last_name=data["last_name"], end_date=data["end_date"], request=request)
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("%(email)s heeft toegang tot %(group)s tot en met %(date)s.") % {
+                "email": membership.user.email, "group": group.name,
+                "date": data["end_date"].strftime("%d-%m-%Y")})
+            if not mailed and not membership.user.has_usable_password():
+                messages.error(request, _("De uitnodiging kon niet worden verstuurd. De ICT-coördinator "
+                                          "kan haar opnieuw versturen."))
+            return redirect("teachers:group_detail", pk=group.pk)
+    return render(request, "teachers/substitute_form.html", {"form": form, "group": group},
+                  status=400 if request.method == "POST" else 200)
 
 
 @never_cache
@@ -168,7 +187,7 @@ def _pupil_page(request, pupil, *, status=200, **refused_forms):
 
 @never_cache
 @require_POST
-@teacher_required
+@teacher_required(may="secrets")
 def pupil_set_secret(request, pk):
     """Set or generate a pupil's PIN or picture password. The new secret is shown once, on
     this response: it is never stored in clear, not even in a message or a cookie."""
@@ -200,7 +219,7 @@ def _back(request, default):
 
 
 @require_POST
-@teacher_required
+@teacher_required(may="home_login")
 def pupil_home_login(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     services.set_home_login(pupils=[pupil], enabled=request.POST.get("enabled") == "1", request=request)
@@ -212,7 +231,7 @@ def pupil_home_login(request, pk):
 
 
 @require_POST
-@teacher_required
+@teacher_required(may="unlock")
 def pupil_unlock(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     services.unlock_pupil(pupil=pupil, request=request)
@@ -221,7 +240,7 @@ def pupil_unlock(request, pk):
 
 
 @never_cache
-@teacher_required
+@teacher_required(may="print_codes")
 def group_codes(request, pk):
     """"Thuis login codes afdrukken" for a group (or the ticked pupils of it): a confirmation
     first, because printing makes new codes and the old ones (and the devices that entered
@@ -247,7 +266,7 @@ def _codes_confirm(request, subject, pupils, *, back_url, action):
 
 
 @never_cache
-@teacher_required
+@teacher_required(may="print_codes")
 def pupil_code(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     if request.method == "POST" and pupil.home_login_enabled:
@@ -278,7 +297,7 @@ def _print_cards(request, pupils, *, title, back_url):
 
 
 @require_POST
-@teacher_required
+@teacher_required(may="print_codes")
 def pupil_code_mail(request, pk):
     """Mail a new code to the pupil's parents (their linked e-mail addresses)."""
     pupil = _get_pupil_for_teacher(request, pk)
@@ -304,7 +323,7 @@ def pupil_code_mail(request, pk):
 
 @never_cache
 @require_POST
-@teacher_required
+@teacher_required(may="secrets")
 def pupil_set_tile(request, pk):
     """The teacher picks the picture on the pupil's name tile (from the tiles' own set)."""
     pupil = _get_pupil_for_teacher(request, pk)
@@ -323,7 +342,7 @@ def pupil_set_tile(request, pk):
 
 @never_cache
 @require_POST
-@teacher_required
+@teacher_required(may="guardians")
 def pupil_add_guardian(request, pk):
     pupil = _get_pupil_for_teacher(request, pk)
     if throttled(request, "invite_mail"):
@@ -348,7 +367,7 @@ def pupil_add_guardian(request, pk):
 
 
 @never_cache
-@teacher_required
+@teacher_required(may="guardians")
 def pupil_remove_guardian(request, pk, link_pk):
     """Remove one address from this pupil only; the parent keeps their other children. A
     confirmation page comes first: removing cannot be undone (the parent would need a new
@@ -368,7 +387,7 @@ def pupil_remove_guardian(request, pk, link_pk):
 
 
 @require_POST
-@teacher_required
+@teacher_required(may="home_login")
 def pupil_revoke_devices(request, pk):
     """Every home device that remembers this pupil forgets them (their siblings stay)."""
     pupil = _get_pupil_for_teacher(request, pk)
@@ -381,12 +400,10 @@ def pupil_revoke_devices(request, pk):
 
 
 @never_cache
-@teacher_required
+@teacher_required(may="administer")
 def school_import(request):
     """The school administrator uploads an EDEX-XML or CSV file. The first upload is a dry run
     that shows every change; only the same file, confirmed, is written."""
-    if request.teacher.role != Teacher.Role.ADMINISTRATOR:
-        raise PermissionDenied
     school = request.teacher.school
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > ImportForm.MAX_SIZE:
         # Refused from its announced size, before Django reads the body.
@@ -417,11 +434,9 @@ def school_import(request):
 
 
 @never_cache
-@teacher_required
+@teacher_required(may="administer")
 def audit_log(request):
     """The school administrator reads their own school's audit log, newest first."""
-    if request.teacher.role != Teacher.Role.ADMINISTRATOR:
-        raise PermissionDenied
     entries = AuditEntry.objects.filter(school=request.teacher.school).select_related("actor", "pupil")
     page = Paginator(entries, 100).get_page(request.GET.get("pagina"))
     return render(request, "teachers/audit_log.html", {"page": page, "school": request.teacher.school})
@@ -447,14 +462,14 @@ def classroom_connect(request):
 @require_POST
 @teacher_required
 def classroom_disconnect(request):
-    return classroom_device.disconnect(redirect("pupils:classroom"))
+    return classroom_device.disconnect(request, redirect("pupils:classroom"))
 
 
 # Home devices one by one, and rescue codes for a lost card (homelogin/services.py).
 
 
 @require_POST
-@teacher_required
+@teacher_required(may="home_login")
 def pupil_revoke_device(request, pk, entry_pk):
     pupil = _get_pupil_for_teacher(request, pk)
     entry = get_object_or_404(DeviceGrantPupil.objects.live().select_related("grant", "pupil__school"),
@@ -466,7 +481,7 @@ def pupil_revoke_device(request, pk, entry_pk):
 
 @never_cache
 @require_POST
-@teacher_required
+@teacher_required(may="print_codes")
 def pupil_rescue_code(request, pk):
     """A one-time code for a lost or forgotten card, shown once on this answer."""
     pupil = _get_pupil_for_teacher(request, pk)

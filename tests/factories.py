@@ -34,7 +34,7 @@ class UserFactory(DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = "Kim"
     last_name = "Jansen"
-    kind = User.Kind.TEACHER
+    kind = User.Kind.ADULT
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
 
     @factory.post_generation
@@ -48,7 +48,7 @@ class TeacherFactory(DjangoModelFactory):
         model = Teacher
         skip_postgeneration_save = True
 
-    user = factory.SubFactory(UserFactory, kind=User.Kind.TEACHER)
+    user = factory.SubFactory(UserFactory, kind=User.Kind.ADULT)
     school = factory.SubFactory(SchoolFactory)
 
     @factory.post_generation
@@ -58,7 +58,7 @@ class TeacherFactory(DjangoModelFactory):
 
 
 class GuardianFactory(UserFactory):
-    kind = User.Kind.GUARDIAN
+    kind = User.Kind.ADULT
     username = factory.Sequence(lambda n: f"ouder{n}@example.nl")
     email = factory.SelfAttribute("username")
 

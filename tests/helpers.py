@@ -25,9 +25,28 @@ def log_in_pupil(client, pupil, gate="school", device=None, return_url="/klas/")
     client._set_login_cookies(request)
 
 
+def log_in_staff(client, user):
+    """``client.force_login`` plus the second step done, as a staff member whose role needs one
+    (IB'er/RT'er, ICT-coördinator) would be after typing the app's code. Makes the app (a
+    confirmed TOTP device) when the user has none; returns it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        if not user.school_roles.filter(role__in=["ib_rt", "ict_coordinator"]).exists():
+            return None  # no second step: a plain login
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 def connect(client, teacher, group):
     """A teacher makes ``client`` a classroom device of ``group`` (and is logged out by it)."""
-    client.force_login(teacher.user)
+    log_in_staff(client, teacher.user)
     return client.post("/klas/instellen/", {"group": group.pk})
 
 
@@ -132,6 +151,17 @@ def forgot(client, email, **extra):
     response = client.post("/thuis/vergeten/", {"email": email}, **extra)
     wait_for_mail()
     return response
+
+
+def app_code(user):
+    """The code ``user``'s authenticator app would show now (their confirmed TOTP device, made
+    when they have none). A code is accepted once: django-otp refuses a replay."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 # Database round trips, counted the way the server pays for them: every statement, and for

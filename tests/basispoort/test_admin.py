@@ -50,7 +50,7 @@ def test_every_list_opens_with_search_and_sorting(client, superuser, some_of_eve
 def test_admin_lives_at_beheer_and_needs_staff(client, db):
     response = client.get("/beheer/")
     assert response.status_code == 302 and response["Location"].startswith("/beheer/login/")
-    client.force_login(UserFactory(kind=User.Kind.TEACHER))
+    client.force_login(UserFactory(kind=User.Kind.ADULT))
     assert client.get("/beheer/").status_code == 302
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from homelogin.services import issue_home_code, set_password_url
+from teachers.staff import set_password_url as staff_password_url
 from tests.factories import (
     GroupFactory,
     GuardianFactory,
@@ -17,6 +18,7 @@ from tests.factories import (
     SchoolFactory,
     TeacherFactory,
 )
+from tests.helpers import log_in_staff
 
 PASSWORD = "correct-horse-battery"
 
@@ -27,7 +29,7 @@ def world(db, live_server, settings):
     school = SchoolFactory(name="OBS De Regenboog")
     group = GroupFactory(school=school, name="Groep 5a")
     teacher = TeacherFactory(school=school, groups=[group], user__username="juf")
-    admin = TeacherFactory(school=school, role="beheerder", user__username="ict")
+    admin = TeacherFactory(school=school, role="ict_coordinator", user__username="ict")
     emma = PupilFactory(group=group, first_name="Emma", last_name="Vries", pin="1357",
                         home_login_enabled=True)
     daan = PupilFactory(group=group, first_name="Daan", last_name="Spellingsterrenbaan",
@@ -37,9 +39,9 @@ def world(db, live_server, settings):
     parent = GuardianFactory(username="ouder.met.een.lang.adres@voorbeeld-gemeente.example.nl")
     link = GuardianLinkFactory(guardian=parent, pupil=emma)
     GuardianLinkFactory(guardian=parent, pupil=daan)
-    LicenceFactory(school=school, software__name="Spellingsterren", home_use=True)
+    licence = LicenceFactory(school=school, software__name="Spellingsterren", home_use=True)
     return {"school": school, "group": group, "teacher": teacher, "admin": admin, "emma": emma,
-            "daan": daan, "parent": parent, "link": link}
+            "daan": daan, "parent": parent, "link": link, "licence": licence}
 
 
 def cookies_of(client, url):
@@ -48,7 +50,7 @@ def cookies_of(client, url):
 
 def as_user(user):
     client = Client()
-    client.force_login(user)
+    log_in_staff(client, user)  # a plain force_login for anyone without a second step
     return client
 
 
@@ -131,6 +133,19 @@ def states(world):
          lambda page: page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()),
         ("audit log", world["admin"].user, "/leerkracht/auditlog/", None),
         ("import", world["admin"].user, "/leerkracht/import/", None),
+        ("staff forgot password", None, "/leerkracht/wachtwoord-vergeten/", None),
+        ("staff set password", None,
+         staff_password_url(world["teacher"].user).removeprefix(django_settings.SITE_URL), None),
+        ("substitute", world["teacher"].user, f"/leerkracht/groep/{group.pk}/invalkracht/", None),
+        ("my account", world["teacher"].user, "/leerkracht/account/", None),
+        ("second step set-up", world["teacher"].user, "/leerkracht/tweede-stap/instellen/", None),
+        ("school administration", world["admin"].user, "/leerkracht/beheer/", None),
+        ("staff", world["admin"].user, "/leerkracht/beheer/medewerkers/", None),
+        ("add staff", world["admin"].user, "/leerkracht/beheer/medewerkers/nieuw/", None),
+        ("edit staff", world["admin"].user, f"/leerkracht/beheer/medewerkers/{world['teacher'].pk}/", None),
+        ("licences", world["admin"].user, "/leerkracht/beheer/licenties/", None),
+        ("edit licence", world["admin"].user, f"/leerkracht/beheer/licenties/{world['licence'].pk}/", None),
+        ("classroom devices", world["admin"].user, "/leerkracht/beheer/klassencomputers/", None),
         # The parent's own pages (after the states above made home devices).
         ("parent's devices", world["parent"], "/thuis/apparaten/", None),
         ("rescue code, asked", world["parent"], f"/thuis/kinderen/{daan.pk}/reservecode/", None),

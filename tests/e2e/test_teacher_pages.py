@@ -4,13 +4,19 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.factories import PupilFactory, TeacherFactory
+from tests.helpers import app_code
 
 
 def log_in(page, teacher):
+    needs_app = teacher.role in ("ib_rt", "ict_coordinator")
+    code = app_code(teacher.user) if needs_app else None
     page.goto("/leerkracht/inloggen/")
     page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
     page.get_by_label("Wachtwoord").fill("correct-horse-battery")
     page.get_by_role("button", name="Inloggen").click()
+    if needs_app:
+        page.get_by_label("Code").fill(code)
+        page.get_by_role("button", name="Controleren").click()
 
 
 def test_select_three_pupils_switch_home_login_on_and_print(page, assert_accessible, db):
@@ -65,7 +71,7 @@ def test_administrator_previews_then_imports_a_file(page, assert_accessible, db)
 
     sample = Path(__file__).resolve().parents[1] / "data" / "edex_small_school.xml"
     school = SchoolFactory(brin="97ZZ", name="IKC De Vlinder")
-    log_in(page, TeacherFactory(school=school, role="beheerder"))
+    log_in(page, TeacherFactory(school=school, role="ict_coordinator"))
     page.get_by_role("link", name="Leerlingen importeren").click()
     page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
     page.get_by_role("button", name="Bekijk wat er verandert").click()
@@ -85,7 +91,7 @@ def test_the_preview_lists_skipped_pupils_with_their_lines(page, assert_accessib
     from tests.factories import SchoolFactory
 
     sample = Path(__file__).resolve().parents[1] / "data" / "edexml21" / "year_levels.xml"
-    log_in(page, TeacherFactory(school=SchoolFactory(brin="95AE"), role="beheerder"))
+    log_in(page, TeacherFactory(school=SchoolFactory(brin="95AE"), role="ict_coordinator"))
     page.get_by_role("link", name="Leerlingen importeren").click()
     page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
     page.get_by_role("button", name="Bekijk wat er verandert").click()

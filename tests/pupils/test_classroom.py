@@ -100,7 +100,7 @@ def test_pupil_of_another_group_is_404_on_this_device(client, teacher, group):
 
 
 def test_ict_coordinator_may_connect_any_group_of_the_school(client, school, group, pupil):
-    ict = TeacherFactory(school=school, role="ict")
+    ict = TeacherFactory(school=school, role="ib_rt")
     connect(client, ict, group)
     assert "Emma" in client.get("/klas/").content.decode()
 

@@ -7,12 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pupils.models import Pupil
 from teachers.importing import import_school
 from tests.factories import SchoolFactory, TeacherFactory
+from tests.helpers import log_in_staff
 
 
 @pytest.fixture
 def admin_client(client, db):
     school = SchoolFactory(brin="97ZZ", name="IKC De Vlinder")
-    client.force_login(TeacherFactory(school=school, role="beheerder").user)
+    log_in_staff(client, TeacherFactory(school=school, role="ict_coordinator").user)
     return client
 
 

@@ -15,6 +15,7 @@ from django.db import connection
 from schools.models import School
 from teachers.importing import ImportFileError, import_school
 from tests.factories import TeacherFactory
+from tests.helpers import log_in_staff
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BUSY = "Er loopt al een import voor deze school. Probeer het over een paar minuten opnieuw."
@@ -76,7 +77,7 @@ def test_a_second_import_of_the_same_school_is_refused_while_the_first_writes(im
 
 @pytest.fixture
 def administrator(vlinder, client):
-    client.force_login(TeacherFactory(school=vlinder, role="beheerder").user)
+    log_in_staff(client, TeacherFactory(school=vlinder, role="ict_coordinator").user)
     return client
 
 

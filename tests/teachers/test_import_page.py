@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pupils.models import Pupil
 from schools.models import AuditEntry
 from tests.factories import SchoolFactory, TeacherFactory
+from tests.helpers import log_in_staff
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -13,7 +14,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.fixture
 def admin_client(client, db):
     school = SchoolFactory(brin="97ZZ", name="IKC De Vlinder")
-    client.force_login(TeacherFactory(school=school, role="beheerder").user)
+    log_in_staff(client, TeacherFactory(school=school, role="ict_coordinator").user)
     return client
 
 
@@ -61,7 +62,7 @@ def test_bad_files_get_a_dutch_message_and_400(admin_client, name, message):
 
 def test_another_schools_file_is_refused(client, db):
     school = SchoolFactory(brin="99XX")
-    client.force_login(TeacherFactory(school=school, role="beheerder").user)
+    log_in_staff(client, TeacherFactory(school=school, role="ict_coordinator").user)
     response = upload(client, "edex_small_school.xml")
     assert response.status_code == 400 and "niet van 99XX00" in response.content.decode()
 

@@ -7,7 +7,14 @@ from django.core.mail import EmailMultiAlternatives
 
 from accounts.models import User
 from homelogin.models import GuardianLink
-from tests.factories import GroupFactory, GuardianFactory, GuardianLinkFactory, PupilFactory, TeacherFactory
+from tests.factories import (
+    GroupFactory,
+    GuardianFactory,
+    GuardianLinkFactory,
+    PupilFactory,
+    TeacherFactory,
+    UserFactory,
+)
 
 MAX_TWO = "Een leerling heeft al twee e-mailadressen van ouders/verzorgers."
 
@@ -64,7 +71,7 @@ def test_adding_an_address_makes_a_parent_account_and_mails_a_link(juf, pupil, m
     response = add(juf, pupil, "  Ouder.Twee@Example.NL ")
     assert response.status_code == 302 and response["Location"] == f"/leerkracht/leerling/{pupil.pk}/"
     parent = User.objects.get(username="ouder.twee@example.nl")
-    assert parent.kind == User.Kind.GUARDIAN and parent.email == "ouder.twee@example.nl"
+    assert parent.kind == User.Kind.ADULT and parent.email == "ouder.twee@example.nl"
     assert not parent.has_usable_password()
     assert list(pupil.guardian_links.values_list("guardian", flat=True)) == [parent.pk]
 
@@ -153,9 +160,18 @@ def test_the_same_address_twice_for_one_pupil_is_refused(juf, pupil, guardian):
     assert "Dit e-mailadres hoort al bij deze leerling." in response.content.decode()
 
 
-def test_a_staff_accounts_username_cannot_become_a_parents(juf, school, pupil):
-    TeacherFactory(school=school, user__username="meester@school.nl")
-    response = add(juf, pupil, "meester@school.nl")
+def test_a_teachers_address_makes_the_teacher_a_parent_too(juf, school, pupil):
+    # One person, one account: no second account, no second password.
+    meester = TeacherFactory(school=school, user__username="meester", user__email="meester@school.nl")
+    response = add(juf, pupil, "Meester@school.nl")
+    assert response.status_code == 302
+    assert pupil.guardian_links.get().guardian == meester.user
+    assert not User.objects.filter(username="meester@school.nl").exists()
+
+
+def test_a_platform_accounts_username_cannot_become_a_parents(juf, pupil):
+    UserFactory(username="beheer@basispoort.example", kind=User.Kind.ADMIN)
+    response = add(juf, pupil, "beheer@basispoort.example")
     assert response.status_code == 400
     assert "ander soort account" in response.content.decode()
     assert not pupil.guardian_links.exists()

@@ -39,9 +39,15 @@ def test_it_builds_the_demo_world(db):
     teacher = User.objects.get(username="leerkracht")
     assert teacher.check_password("basispoort-demo")
     assert set(teacher.school_roles.get().groups.values_list("name", flat=True)) == {"Groep 3", "Groep 5a"}
-    assert User.objects.get(username="beheerder").is_staff
+    beheerder = User.objects.get(username="beheerder")
+    assert not beheerder.is_staff  # the school's ICT-coördinator, not platform staff
+    assert beheerder.school_roles.get().role == "ict_coordinator"
+    assert User.objects.get(username="platform").is_staff
+    ahmed = User.objects.get(username="leerkracht-anker")
+    roles = {(m.school.brin, m.role) for m in ahmed.school_roles.all()}
+    assert roles == {("98YY", "leerkracht"), ("99XX", "ib_rt")}
 
-    guardian = User.objects.get(username="ouder@example.nl", kind=User.Kind.GUARDIAN)
+    guardian = User.objects.get(username="ouder@example.nl", kind=User.Kind.ADULT)
     assert guardian.check_password("ouder-demo-2026")
     assert {link.pupil for link in guardian.guardian_links.all()} == {emma, daan}
 

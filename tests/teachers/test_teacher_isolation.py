@@ -4,7 +4,7 @@
 import pytest
 
 from tests.factories import GuardianFactory, GuardianLinkFactory
-from tests.helpers import log_in_pupil
+from tests.helpers import log_in_pupil, log_in_staff
 
 URLS = [
     ("get", "groep/{group}/"), ("get", "groep/{group}/codes/"), ("post", "groep/{group}/codes/"),
@@ -49,6 +49,7 @@ def test_pupils_and_parents_get_403(client, pupil, ids, method, path):
 def test_only_the_school_administrator_may_import_and_read_the_log(client, teacher, path):
     client.force_login(teacher.user)
     assert client.get("/leerkracht/" + path).status_code == 403
-    teacher.role = "beheerder"
+    teacher.role = "ict_coordinator"
     teacher.save()
+    log_in_staff(client, teacher.user)
     assert client.get("/leerkracht/" + path).status_code == 200

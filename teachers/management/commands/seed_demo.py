@@ -7,10 +7,12 @@ printed again.
 """
 
 import random
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from oauth2_provider.models import Application
 
 from accounts.models import User
@@ -89,8 +91,11 @@ class Command(BaseCommand):
             f"Demo world ready: {School.objects.count()} schools, {Pupil.objects.count()} pupils, "
             f"{Software.objects.count()} software titles."
         ))
-        self.stdout.write(f"Teacher: leerkracht / {DEMO_PASSWORD}   Administrator: beheerder / "
-                          f"{DEMO_PASSWORD}   Guardian: {GUARDIAN_EMAIL} / {GUARDIAN_PASSWORD}")
+        self.stdout.write(f"Staff at /leerkracht/, password {DEMO_PASSWORD}: leerkracht (teacher), "
+                          "leerkracht-anker (teacher at Het Anker, IB'er at De Regenboog), beheerder "
+                          "(ICT-coördinator), stagiair (trainee), invalkracht (substitute for two weeks)")
+        self.stdout.write(f"Platform staff at /beheer/: platform / {DEMO_PASSWORD}   "
+                          f"Guardian at /thuis/: {GUARDIAN_EMAIL} / {GUARDIAN_PASSWORD}")
         self.stdout.write(f"Emma de Vries (Groep 5a): PIN {EMMA_PIN}, home login code {code}")
         self.stdout.write(f"Daan de Vries (Groep 3): pictures {', '.join(DAAN_PICTURES)}")
         if options["verbosity"] > 1:
@@ -108,11 +113,20 @@ class Command(BaseCommand):
             "leerkracht", "Sanne", "Jansen", regenboog, [groep3, groep5a]
         ).user
         self.teacher("leerkracht-anker", "Ahmed", "Yilmaz", anker, [groep6])
-        admin = self.teacher("beheerder", "Bert", "Beheer", regenboog, [],
-                             role=Teacher.Role.ADMINISTRATOR).user
-        # Until /beheer/ is scoped per school, the demo administrator is a platform superuser.
-        User.objects.filter(pk=admin.pk).update(kind=User.Kind.ADMIN, is_staff=True,
-                                                is_superuser=True)
+        # One account, two schools: Ahmed teaches at Het Anker and is IB'er at De Regenboog.
+        # (An IB'er sets up the second step at the first login: the QR code is on the page.)
+        ahmed = User.objects.get(username="leerkracht-anker")
+        Teacher.objects.update_or_create(user=ahmed, school=regenboog,
+                                         defaults={"role": Teacher.Role.IB_RT, "end_date": None})
+        # The school's ICT-coördinator: the school administration at /leerkracht/beheer/. Its
+        # second step is set up at the first login like any other.
+        self.teacher("beheerder", "Bert", "Beheer", regenboog, [], role=Teacher.Role.ICT_COORDINATOR)
+        self.teacher("stagiair", "Lotte", "Stam", regenboog, [groep3], role=Teacher.Role.TRAINEE)
+        self.teacher("invalkracht", "Rik", "Invaller", regenboog, [groep5a], role=Teacher.Role.SUBSTITUTE,
+                     end_date=timezone.localdate() + timedelta(days=14))
+        # Platform staff: /beheer/ (Django's admin) and nothing else.
+        self.user("platform", "Pia", "Platform", User.Kind.ADMIN, DEMO_PASSWORD)
+        User.objects.filter(username="platform").update(is_staff=True, is_superuser=True)
 
         rng = random.Random(2026)  # same demo secrets every run
         pins, used_pins = [], set()
@@ -142,7 +156,7 @@ class Command(BaseCommand):
         Pupil.objects.filter(school=anker, external_id="demo-anker-01").update(
             home_login_enabled=True
         )
-        guardian = self.user(GUARDIAN_EMAIL, "", "", User.Kind.GUARDIAN, GUARDIAN_PASSWORD,
+        guardian = self.user(GUARDIAN_EMAIL, "", "", User.Kind.ADULT, GUARDIAN_PASSWORD,
                              email=GUARDIAN_EMAIL)
         for child in (self.emma, daan):
             if not GuardianLink.objects.filter(pupil=child, guardian=guardian).exists():
@@ -177,10 +191,12 @@ class Command(BaseCommand):
         user.save(update_fields=["password"])
         return user
 
-    def teacher(self, username, first_name, last_name, school, groups, role=Teacher.Role.TEACHER):
-        user = self.user(username, first_name, last_name, User.Kind.TEACHER, DEMO_PASSWORD,
+    def teacher(self, username, first_name, last_name, school, groups, role=Teacher.Role.TEACHER,
+                end_date=None):
+        user = self.user(username, first_name, last_name, User.Kind.ADULT, DEMO_PASSWORD,
                          email=f"{username}@school.example")
-        teacher, _ = Teacher.objects.update_or_create(user=user, school=school, defaults={"role": role})
+        teacher, _ = Teacher.objects.update_or_create(
+            user=user, school=school, defaults={"role": role, "end_date": end_date, "active": True})
         teacher.groups.set(groups)
         return teacher
 

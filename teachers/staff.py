@@ -1,0 +1,242 @@
+"""Staff accounts and roles: invitations, "forgot password", adding staff and substitutes,
+changing roles, resetting a second step. Each service writes its own audit entry. ``request`` is
+the acting staff member's request (the actor and their address for the audit log); ``by`` is the
+actor when there is no request (the import, a command, a task).
+
+An invitation is a set-password link on Django's token generator, the mechanism parents' links
+use (homelogin/services.py): it works once (setting the password changes what the token is made
+from) and for PASSWORD_RESET_TIMEOUT seconds. Django's PasswordResetForm skips accounts
+without a usable password, which is every imported teacher, so the mail is built here.
+"""
+
+import hashlib
+import logging
+import threading
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
+
+from accounts.models import User
+from homelogin.services import MAIL_THREAD_NAME, normalise_email
+from schools.models import AuditEntry, Teacher
+
+logger = logging.getLogger(__name__)
+
+# At most one "forgot" mail per address per this many seconds (the answer stays the same).
+FORGOT_MAIL_INTERVAL = 60
+EMAIL_NOT_ADULT = _("Dit e-mailadres hoort bij een account dat geen medewerker kan zijn. "
+                    "Gebruik een ander e-mailadres.")
+ALREADY_STAFF = _("Deze persoon werkt al op deze school. Pas de rol of de groepen aan bij "
+                  "Medewerkers.")
+
+
+def _audit(request, by, action, *, school, detail=""):
+    AuditEntry.objects.record(request, action, school=school, detail=detail, actor=by)
+
+
+def _who(user):
+    return f"{user.get_full_name()} <{user.email}>".strip() if user.email else user.get_full_name()
+
+
+# Invitations and "forgot password" ----------------------------------------------------------
+
+
+def set_password_url(user):
+    """The staff set-password link, on SITE_URL (never the request's Host header)."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("teachers:staff_set_password", args=[uidb64, token])
+
+
+def _valid_for():
+    hours = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))
+    if hours >= 24:
+        days = hours // 24
+        return translation.ngettext("%(n)s dag", "%(n)s dagen", days) % {"n": days}
+    return translation.ngettext("%(n)s uur", "%(n)s uur", hours) % {"n": hours}
+
+
+def _staff_mail(*, user, school, to, forgot):
+    # Staff pages are Dutch first; a staff member who chose English gets English.
+    with translation.override(user.mail_language if user.mail_language in ("nl", "en") else "nl"):
+        context = {
+            "url": set_password_url(user), "user": user, "school": school, "forgot": forgot,
+            "has_password": user.has_usable_password(), "valid_for": _valid_for(),
+            "login_url": settings.SITE_URL + reverse("teachers:teacher_login"),
+            "forgot_url": settings.SITE_URL + reverse("teachers:staff_forgot"),
+        }
+        return EmailMessage(
+            subject=gettext("Basispoort: uw account als medewerker"),
+            body=render_to_string("teachers/email/staff_invitation.txt", context), to=to,
+        )
+
+
+def _send(message):
+    try:
+        message.send()
+    except Exception:
+        logger.exception("A staff invitation could not be sent")
+        return False
+    return True
+
+
+def invite_staff(*, membership, request=None, by=None):
+    """Mail ``membership``'s person a link to set their password (or, when they already have
+    one, e.g. as a parent, to say they can log in with it). Returns False when the person has
+    no e-mail address or the mail server refused; the membership's ``invited_at`` and the
+    audit log record a sent invitation. Safe to call from a task: it needs no request."""
+    user = membership.user
+    if not user.email or not user.is_active:
+        return False
+    if not _send(_staff_mail(user=user, school=membership.school, to=[user.email], forgot=False)):
+        return False
+    Teacher.objects.filter(pk=membership.pk).update(invited_at=timezone.now())
+    _audit(request, by, AuditEntry.Action.STAFF_INVITED, school=membership.school, detail=_who(user))
+    return True
+
+
+def not_activated(school):
+    """The school's current staff who have not set a password yet."""
+    return [m for m in Teacher.objects.current().filter(school=school).select_related("user", "school")
+            if not m.user.has_usable_password()]
+
+
+def send_staff_password_link(*, email):
+    """"Wachtwoord vergeten?" on the staff login: mail a new link when ``email`` belongs to a
+    current staff member, and say nothing either way. As for parents, the same work is done for
+    known and unknown addresses, and the mail server is talked to from a background thread."""
+    email = normalise_email(email)
+    if not cache.add("staff-forgot:" + hashlib.sha256(email.encode()).hexdigest(), True,
+                     timeout=FORGOT_MAIL_INTERVAL):
+        return
+    user = User.objects.adult_for_email(email)
+    membership = Teacher.objects.for_user(user) if user is not None and user.is_active else None
+    stand_in = User(username=email, email=email, kind=User.Kind.ADULT, password=make_password(None))
+    message = _staff_mail(user=user if membership else stand_in, forgot=True,
+                          school=membership.school if membership else None,
+                          to=[user.email] if membership else [])
+    threading.Thread(target=_send, args=[message], name=MAIL_THREAD_NAME).start()
+
+
+# Adding staff, roles, substitutes -------------------------------------------------------------
+
+
+def _adult_for(*, email, first_name, last_name):
+    """The adult with ``email`` (a parent, a teacher of another school), or a new account
+    without a usable password yet. Raises ValidationError for a pupil's or platform account."""
+    email = normalise_email(email)
+    if User.objects.filter(username=email).exclude(kind=User.Kind.ADULT).exists():
+        raise ValidationError(EMAIL_NOT_ADULT, code="not_adult")
+    user = User.objects.adult_for_email(email)
+    if user is None:
+        user = User(username=email, email=email, kind=User.Kind.ADULT,
+                    first_name=first_name[:150], last_name=last_name[:150])
+        user.set_unusable_password()
+        user.save()
+    elif not (user.first_name or user.last_name) and (first_name or last_name):
+        User.objects.filter(pk=user.pk).update(first_name=first_name[:150], last_name=last_name[:150])
+    return user
+
+
+def add_staff(*, school, email, first_name, last_name, role, groups, end_date, request):
+    """The ICT-coördinator adds a staff member by hand (never ended by an import). Invites them;
+    returns ``(membership, mailed)``."""
+    with transaction.atomic():
+        user = _adult_for(email=email, first_name=first_name, last_name=last_name)
+        if Teacher.objects.filter(user=user, school=school).exists():
+            raise ValidationError(ALREADY_STAFF, code="already_staff")
+        membership = Teacher.objects.create(user=user, school=school, role=role, end_date=end_date)
+        membership.groups.set(groups)
+        _audit(request, None, AuditEntry.Action.STAFF_ADDED, school=school,
+               detail=f"{_who(user)}: {membership.get_role_display()}")
+    return membership, invite_staff(membership=membership, request=request)
+
+
+def change_staff(*, membership, role, groups, end_date, request):
+    with transaction.atomic():
+        membership.role, membership.end_date = role, end_date
+        membership.save(update_fields=["role", "end_date"])
+        membership.groups.set(groups)
+        _audit(request, None, AuditEntry.Action.STAFF_CHANGED, school=membership.school,
+               detail=f"{_who(membership.user)}: {membership.get_role_display()}, "
+                      f"{', '.join(g.name for g in groups) or '-'}, {end_date or '-'}")
+
+
+def grant_substitute(*, group, email, first_name, last_name, end_date, request):
+    """"Invalgroep": a substitute sees ``group`` until ``end_date`` (inclusive). A substitute
+    already at this school gets the group added and the later end date; someone with another
+    role here is refused (their role already says what they see). Invites a new person;
+    returns ``(membership, mailed)``."""
+    school = group.school
+    with transaction.atomic():
+        user = _adult_for(email=email, first_name=first_name, last_name=last_name)
+        membership = Teacher.objects.select_for_update().filter(user=user, school=school).first()
+        if membership is not None and membership.role != Teacher.Role.SUBSTITUTE:
+            raise ValidationError(ALREADY_STAFF, code="already_staff")
+        if membership is None:
+            membership = Teacher.objects.create(user=user, school=school, end_date=end_date,
+                                                role=Teacher.Role.SUBSTITUTE)
+        else:
+            membership.end_date = max(end_date, membership.end_date or end_date)
+            membership.active = True
+            membership.save(update_fields=["end_date", "active"])
+        membership.groups.add(group)
+        _audit(request, None, AuditEntry.Action.SUBSTITUTE_ADDED, school=school,
+               detail=f"{_who(user)}: {group.name} t/m {end_date:%d-%m-%Y}")
+    mailed = False
+    if not user.has_usable_password() or membership.invited_at is None:
+        mailed = invite_staff(membership=membership, request=request)
+    return membership, mailed
+
+
+# The second step ------------------------------------------------------------------------------
+
+
+def record_second_step_on(*, membership, request):
+    _audit(request, None, AuditEntry.Action.SECOND_STEP_ON, school=membership.school,
+           detail=_who(membership.user))
+
+
+def reset_second_step(*, membership, request):
+    """The ICT-coördinator removes a colleague's authenticator app and recovery codes (a lost
+    phone). Their next staff login asks them to set one up again when their role needs it."""
+    with transaction.atomic():
+        for device in devices_for_user(membership.user, confirmed=None):
+            device.delete()
+        _audit(request, None, AuditEntry.Action.SECOND_STEP_RESET, school=membership.school,
+               detail=_who(membership.user))
+
+
+# School administration: devices and licences ---------------------------------------------------
+
+
+def disconnect_classroom_device(*, device, request):
+    device.revoked_at = timezone.now()
+    device.save(update_fields=["revoked_at"])
+    _audit(request, None, AuditEntry.Action.DEVICE_DISCONNECTED, school=device.group.school,
+           detail=device.group.name)
+
+
+def save_licence(*, form, request):
+    with transaction.atomic():
+        licence = form.save()
+        groups = "alle groepen" if licence.all_groups else ", ".join(g.name for g in licence.groups.all())
+        _audit(request, None, AuditEntry.Action.LICENCE_CHANGED, school=licence.school,
+               detail=f"{licence.software.name}: {groups}"
+                      f"; thuis {'ja' if licence.home_use else 'nee'}; roepnaam "
+                      f"{'ja' if licence.shares_first_name else 'nee'}; ECK iD "
+                      f"{'ja' if licence.shares_eckid else 'nee'}")
+    return licence

@@ -1,0 +1,93 @@
+"""The import and staff accounts: one account per person across schools and roles, an invitation
+for new staff once the import is written, and no access for those who left the file."""
+
+from pathlib import Path
+
+from accounts.models import User
+from schools.models import Teacher
+from teachers.importing import import_school
+from tests.factories import GuardianFactory, GuardianLinkFactory
+
+FILES = Path(__file__).resolve().parents[1] / "data" / "edexml21"
+
+
+def load(name, **kwargs):
+    report = import_school((FILES / name).read_bytes(), **kwargs)
+    assert report.written, report.errors
+    return report
+
+
+def log_in(client, username, password="correct-horse-battery"):
+    return client.post("/leerkracht/inloggen/", {"username": username, "password": password})
+
+
+def test_a_teacher_at_two_schools_is_one_account_with_a_membership_at_each(db):
+    load("staff_school_a.xml")
+    load("staff_school_b.xml")
+    jan = User.objects.get(email__iexact="jan@scholen.example")
+    assert sorted(jan.school_roles.values_list("school__brin", "groups__name")) == [
+        ("97AA", "Groep 5"), ("97BB", "Groep 3")]
+    assert User.objects.filter(email__iexact="jan@scholen.example").count() == 1
+
+
+def test_a_teacher_who_is_a_parent_keeps_the_parents_account_and_password(client, db):
+    fatima = GuardianFactory(username="fatima@thuis.example")
+    GuardianLinkFactory(guardian=fatima)
+    load("staff_school_a.xml")
+    assert fatima.school_roles.get().school.brin == "97AA"
+    assert User.objects.filter(email="fatima@thuis.example").count() == 1
+    assert log_in(client, "fatima@thuis.example").status_code == 302
+    assert client.get("/leerkracht/").status_code == 200
+    assert client.get("/thuis/kinderen/").status_code == 200
+
+
+def test_new_staff_are_invited_once_the_import_is_written(db, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        load("staff_school_a.xml")
+    assert sorted(m.to[0] for m in mailoutbox) == ["fatima@thuis.example", "jan@scholen.example"]
+    assert all(t.invited_at for t in Teacher.objects.all())
+    with django_capture_on_commit_callbacks(execute=True):
+        load("staff_school_a.xml")  # the same file again: nobody new, no mail
+    assert len(mailoutbox) == 2
+
+
+def test_a_dry_run_invites_nobody(db, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        import_school((FILES / "staff_school_a.xml").read_bytes(), dry_run=True)
+    assert mailoutbox == []
+
+
+def test_staff_who_left_the_file_can_no_longer_log_in(client, db):
+    load("staff_school_a.xml")
+    fatima = User.objects.get(username="fatima@thuis.example")
+    fatima.set_password("correct-horse-battery")
+    fatima.save()
+    data = (FILES / "staff_school_a.xml").read_text()
+    start = data.index('<leerkracht key="FAT">')
+    without = data[:start] + data[data.index("</leerkracht>", start) + len("</leerkracht>"):]
+    assert import_school(without.encode()).written
+    assert not fatima.school_roles.get().active
+    assert log_in(client, "fatima@thuis.example").status_code == 400
+    # Back in the next file: back in.
+    load("staff_school_a.xml")
+    assert log_in(client, "fatima@thuis.example").status_code == 302
+
+
+def test_a_hand_added_substitute_is_not_ended_by_the_import(db, school):
+    from tests.factories import TeacherFactory
+
+    load("staff_school_a.xml", school=None)
+    school_a = Teacher.objects.filter(school__brin="97AA").first().school
+    substitute = TeacherFactory(school=school_a, role="invalkracht")
+    load("staff_school_a.xml")
+    substitute.refresh_from_db()
+    assert substitute.active
+
+
+def test_an_address_of_a_platform_account_is_refused_with_its_line(db):
+    from tests.factories import UserFactory
+
+    UserFactory(username="jan@scholen.example", kind=User.Kind.ADMIN)
+    report = import_school((FILES / "staff_school_a.xml").read_bytes())
+    assert not report.written
+    assert any("geen medewerker" in message for _line, message in report.errors)
