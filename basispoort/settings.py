@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "oauth2_provider",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "schools",
     "software",
@@ -133,6 +135,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
+    # Tests on a file too, not in memory: the task worker thread and the test server's threads
+    # then have connections of their own, as in `make demo`, instead of sharing one.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory unless CACHE_URL says otherwise. A redis:// URL gets Django's Redis backend
@@ -152,11 +157,20 @@ if _redis_cache:
     })
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Background tasks (imports, mail to many people) on Django's tasks framework: django-tasks, the
+# backport of Django 6's django.tasks, with django-tasks-db's database backend, so the queue is a
+# table in this database (basispoort/taskworker.py). Production runs `manage.py db_worker`
+# processes and sets TASKS_IN_PROCESS_WORKER=0; the embedded default runs the queue in a thread
+# of the web process, so `make demo` and a bare runserver need no extra process.
+TASKS = {"default": {"BACKEND": "basispoort.taskworker.DatabaseBackend"}}
+TASKS_IN_PROCESS_WORKER = env.bool("TASKS_IN_PROCESS_WORKER", default=True)
+
 # E-mail: printed on the console unless EMAIL_URL says otherwise
 # (smtp+tls://user:pass@host:587, or filemail:// with EMAIL_FILE_PATH=/abs/dir).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-# Mails are sent while the teacher waits (there is no task queue yet): a mail server that hangs
-# must fail the request in words after this many seconds, not hold it until gunicorn kills it.
+# A teacher's mail to one family is sent while the teacher waits (a failure is shown in words):
+# a mail server that hangs must fail the request after this many seconds, not hold it until
+# gunicorn kills it. Mail to many people goes through the task queue (basispoort/tasks.py).
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Basispoort <noreply@basispoort.example>")

@@ -23,6 +23,9 @@ urlpatterns = [
     path("leerkracht/leerling/<id:pk>/ouders/<id:link_pk>/verwijderen/", views.pupil_remove_guardian,
          name="pupil_remove_guardian"),
     path("leerkracht/import/", views.school_import, name="school_import"),
+    path("leerkracht/import/<id:pk>/", views.school_import_job, name="school_import_job"),
+    path("leerkracht/import/<id:pk>/voortgang/", views.school_import_status, name="school_import_status"),
+    path("leerkracht/import/<id:pk>/importeren/", views.school_import_apply, name="school_import_apply"),
     path("leerkracht/auditlog/", views.audit_log, name="audit_log"),
     # Setting up a classroom device: the teacher's two clicks on /klas/.
     path("klas/instellen/", views.classroom_connect, name="classroom_connect"),
