@@ -5,6 +5,7 @@ bare checkout runs on SQLite, a local-memory cache and console e-mail. See .env.
 configuration table in README.md.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -136,8 +137,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
     # Tests on a file too, not in memory: the task worker thread and the test server's threads
-    # then have connections of their own, as in `make demo`, instead of sharing one.
-    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test.sqlite3")})
+    # then have connections of their own, as in `make demo`, instead of sharing one. One file
+    # per test run, so two runs side by side do not share it.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory unless CACHE_URL says otherwise. A redis:// URL gets Django's Redis backend
@@ -204,6 +206,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Retention (manage.py prune_logs, run daily): audit entries and login records older than this.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)  # finished tasks
 
 # Staff and parents' sessions end after (idle seconds, absolute seconds) for their kind of account
 # (basispoort/middleware.py).

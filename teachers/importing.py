@@ -636,8 +636,7 @@ def _write(parsed, plan, report, progress):
     school_year = parsed.school_year if len(parsed.school_year) == 9 else current_school_year()
     groups = _write_groups(school, plan.groups, school_year, report)
     progress.tell(groups=len(groups))
-    _write_teachers(school, plan.teachers, groups, report)
-    progress.tell(staff=len(plan.teachers))
+    _write_teachers(school, plan.teachers, groups, report, progress)
     _write_pupils(school, plan.pupils, groups, report, progress)
 
 
@@ -704,7 +703,7 @@ def _teacher_names(row):
     return {"first_name": row.first_name[:USER_NAME_MAX], "last_name": last_name[:USER_NAME_MAX]}
 
 
-def _write_teachers(school, rows, groups, report):
+def _write_teachers(school, rows, groups, report, progress):
     existing = list(Teacher.objects.filter(school=school).select_related("user"))
     by_key = {t.external_id: t for t in existing if t.external_id}
     by_eckid = {t.eckid: t for t in existing if t.eckid}
@@ -737,6 +736,10 @@ def _write_teachers(school, rows, groups, report):
                                     "kan nog niet worden uitgenodigd.")
                         % {"name": " ".join(filter(None, [row.first_name, names["last_name"]]))})
         teacher.groups.set([groups[ident] for ident in idents])
+        progress.staff += 1
+        if progress.staff % 100 == 0:
+            progress.tell()
+    progress.tell()
 
 
 def _find_staff_user(school, row):

@@ -43,6 +43,7 @@ def queue_apply(*, job):
         if ImportJob.objects.filter(pk=job.pk, phase=ImportJob.Phase.PREVIEW,
                                     state=ImportJob.State.DONE).update(
                 phase=ImportJob.Phase.APPLY, state=ImportJob.State.QUEUED):
+            job.record_progress({})  # the preview's counts are not the import's
             run_import.enqueue(job.pk)
 
 

@@ -421,7 +421,11 @@ def school_import_job(request, pk):
 @teacher_required
 def school_import_status(request, pk):
     """How far the job is, as JSON, for the progress bar's script."""
-    return JsonResponse(_get_import_job(request, pk).status())
+    status = _get_import_job(request, pk).status()
+    # A poll is not the administrator at work: it does not stretch the session's idle limit, and
+    # writes nothing (on SQLite a write would wait for the running import's transaction).
+    request.session.modified = False
+    return JsonResponse(status)
 
 
 @require_POST

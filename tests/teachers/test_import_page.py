@@ -2,6 +2,7 @@
 tasks (here run by the test itself with run_tasks()), and one click imports the previewed file
 without a second upload. (The worker thread itself: test_import_background.py.)"""
 
+import io
 from datetime import timedelta
 from pathlib import Path
 
@@ -206,3 +207,38 @@ def test_nobody_else_sees_or_applies_the_job(client, job_page, vlinder, who):
     assert not Pupil.objects.exists()
     if role == "beheerder":
         assert "Nog niet afgerond" not in client.get("/leerkracht/import/").content.decode()
+
+
+def test_polling_neither_writes_the_session_nor_keeps_it_alive(admin_client, job_page, time_machine):
+    from basispoort.middleware import SESSION_SEEN
+
+    seen = admin_client.session[SESSION_SEEN]
+    time_machine.move_to(timezone.now() + timedelta(minutes=2))
+    assert admin_client.get(job_page + "voortgang/").status_code == 200
+    assert admin_client.session[SESSION_SEEN] == seen
+    admin_client.get(job_page)  # the administrator at work
+    assert admin_client.session[SESSION_SEEN] > seen
+
+
+def test_a_job_that_stops_reporting_says_so(admin_client, time_machine):
+    job_page = upload(admin_client, "edex_small_school.xml")["Location"]
+    ImportJob.objects.update(state="running")  # a worker took it, then its server was restarted
+    assert "data-stalled hidden" in admin_client.get(job_page).content.decode()
+    time_machine.move_to(timezone.now() + timedelta(minutes=11))
+    admin_client.force_login(ImportJob.objects.get().created_by)
+    page = admin_client.get(job_page).content.decode()
+    assert "data-stalled hidden" not in page and "tien minuten geen voortgang" in page
+    assert admin_client.get(job_page + "voortgang/").json()["stalled"] is True
+
+
+def test_the_daily_prune_deletes_expired_files_and_old_tasks(admin_client, run_tasks, time_machine):
+    from django.core.management import call_command
+
+    previewed(admin_client, run_tasks)
+    call_command("prune_logs", stdout=io.StringIO())
+    assert ImportJob.objects.count() == 1 and DBTaskResult.objects.count() == 1
+    time_machine.move_to(timezone.now() + timedelta(days=8))
+    out = io.StringIO()
+    call_command("prune_logs", stdout=out)
+    assert "Deleted: 1 expired import files." in out.getvalue()
+    assert not ImportJob.objects.exists() and not DBTaskResult.objects.exists()
