@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "schools",
     "software",
@@ -159,6 +161,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     })
+    # Tests on a file too, not in memory: the task worker thread and the test server's threads
+    # then have connections of their own, as in `make demo`, instead of sharing one. One file
+    # per test run, so two runs side by side do not share it.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory unless CACHE_URL says otherwise. A redis:// URL gets Django's Redis backend
@@ -179,11 +185,20 @@ if _redis_cache:
 # Sessions in the database behind the cache, written once per request (basispoort/sessions.py).
 SESSION_ENGINE = "basispoort.sessions"
 
+# Background tasks (imports, mail to many people) on Django's tasks framework: django-tasks, the
+# backport of Django 6's django.tasks, with django-tasks-db's database backend, so the queue is a
+# table in this database (basispoort/taskworker.py). Production runs `manage.py db_worker`
+# processes and sets TASKS_IN_PROCESS_WORKER=0; the embedded default runs the queue in a thread
+# of the web process, so `make demo` and a bare runserver need no extra process.
+TASKS = {"default": {"BACKEND": "basispoort.taskworker.DatabaseBackend"}}
+TASKS_IN_PROCESS_WORKER = env.bool("TASKS_IN_PROCESS_WORKER", default=True)
+
 # E-mail: printed on the console unless EMAIL_URL says otherwise
 # (smtp+tls://user:pass@host:587, or filemail:// with EMAIL_FILE_PATH=/abs/dir).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-# Mails are sent while the teacher waits (there is no task queue yet): a mail server that hangs
-# must fail the request in words after this many seconds, not hold it until gunicorn kills it.
+# A teacher's mail to one family is sent while the teacher waits (a failure is shown in words):
+# a mail server that hangs must fail the request after this many seconds, not hold it until
+# gunicorn kills it. Mail to many people goes through the task queue (basispoort/tasks.py).
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Basispoort <noreply@basispoort.example>")
@@ -218,6 +233,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Retention (manage.py prune_logs, run daily): audit entries and login records older than this.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)  # finished tasks
 
 # Staff and parents' sessions end after (idle seconds, absolute seconds) (basispoort/middleware.py).
 # An adult who is staff anywhere gets the staff limits, also when they came in at the parents'

@@ -116,7 +116,6 @@ class ImportForm(forms.Form):
         label=_("Bestand uit de leerlingadministratie (EDEX-XML of CSV)"),
         error_messages={"required": _("Kies een bestand."), "empty": _("Het bestand is leeg.")},
     )
-    confirm = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -25,7 +25,8 @@ import datetime
 import io
 import logging
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -60,11 +61,43 @@ SKIPPED_LEVELS = {
     **{str(level): gettext_lazy("voortgezet onderwijs") for level in range(11, 17)},
 }
 SERVED_LEVELS = set(Jaargroep.values)
+BUSY = gettext_lazy("Er loopt al een import voor deze school. Probeer het over een paar minuten "
+                    "opnieuw.")
 PIN_LEVELS = {"4", "5", "6", "7", "8", "V"}  # the rest (1-3, S, unknown) click pictures
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be imported (hostile, unreadable, another school's)."""
+
+
+@dataclass
+class Progress:
+    """How far an import is. ``callback`` gets it now and then: at every stage, and every
+    thousand rows read or pupils written (the command's progress bar, the upload page's)."""
+
+    READING, CHECKING, WRITING = "reading", "checking", "writing"
+
+    stage: str = READING
+    rows: int = 0  # records read from the file: groups, staff and pupils
+    groups: int = 0  # written (in a dry run too: it writes, then rolls back)
+    staff: int = 0
+    pupils: int = 0
+    total: int = 0  # pupils to write, known once the file is checked
+    callback: Callable | None = field(default=None, repr=False)
+
+    def tell(self, **changes):
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if self.callback is not None:
+            self.callback(self)
+
+    def as_dict(self):
+        return {name: value for name, value in asdict(self).items() if name != "callback"}
+
+    def row_read(self):
+        self.rows += 1
+        if self.rows % BATCH == 0:
+            self.tell()
 
 
 def clean(text):
@@ -156,6 +189,14 @@ class ImportReport:
     def note(self, line, message):
         self.notes.append((line, message))
 
+    def as_dict(self):
+        """The report as JSON values (an ImportJob keeps it), readable by the same template."""
+        changes = {name: asdict(getattr(self, name)) for name in
+                   ("new", "changed", "moved", "deactivated", "groups_new", "teachers_new")}
+        return {"summary": self.summary(), "dry_run": self.dry_run, "written": self.written,
+                "errors": self.errors, "notes": self.notes, "skipped": self.skipped,
+                "total": self.total, **changes}
+
     def summary(self):
         return _(
             "%(total)s leerlingen in het bestand: %(new)s nieuw, %(changed)s gewijzigd, "
@@ -178,12 +219,13 @@ def _stable(key):
 # Reading
 
 
-def parse(data, *, filename=""):
+def parse(data, *, filename="", progress=None):
     """Parsed rows from the bytes of an EDEX-XML or CSV file."""
+    progress = progress or Progress()
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if filename.lower().endswith(".xml") or start == b"<":
-        return parse_edex(data)
-    return parse_csv(data)
+        return parse_edex(data, progress)
+    return parse_csv(data, progress)
 
 
 def _text(element, path):
@@ -214,7 +256,8 @@ def _key(element):
     return clean(element.get("key", ""))
 
 
-def parse_edex(data):
+def parse_edex(data, progress=None):
+    progress = progress or Progress()
     parsed = Parsed()
     context = etree.iterparse(
         io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True,
@@ -268,6 +311,8 @@ def parse_edex(data):
                 ))
             else:
                 continue
+            if element.tag != "school":
+                progress.row_read()
             # Streaming: drop what has been read, so a file of 100,000 pupils stays small.
             element.clear()
             while element.getprevious() is not None:
@@ -289,7 +334,7 @@ CSV_COLUMNS = {
 }
 
 
-def parse_csv(data):
+def parse_csv(data, progress=None):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -298,7 +343,7 @@ def parse_csv(data):
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return _read_csv(reader)
+        return _read_csv(reader, progress or Progress())
     except csv.Error as error:
         # Python's csv module refuses a field over 128 KB (and a few broken quotings).
         if "field larger" in str(error):
@@ -309,7 +354,7 @@ def parse_csv(data):
         raise ImportFileError(message % {"line": reader.line_num}) from None
 
 
-def _read_csv(reader):
+def _read_csv(reader, progress):
     header = next(reader, None)
     if not header:
         raise ImportFileError(_("Het bestand is leeg."))
@@ -325,6 +370,7 @@ def _read_csv(reader):
     for values in reader:
         if not any(v.strip() for v in values):
             continue
+        progress.row_read()
         row = {column: clean(value) for column, value in zip(columns, values, strict=False) if column}
         group, level = row.get("group", ""), row.get("year_level", "").upper()
         if group and group not in groups:
@@ -529,13 +575,16 @@ def _plan_pupil(plan, row, skipped_groups, reference, report):
 def import_school(data, *, filename="", school=None, dry_run=False, progress=None, by=None):
     """Import ``data`` (bytes) for ``school`` (or the school the EDEX file names). Returns an
     ImportReport; writes only when there are no errors and ``dry_run`` is false. The audit log
-    records the import and ``by`` whom."""
-    parsed = parse(data, filename=filename)
+    records the import and ``by`` whom. ``progress`` is called with a Progress now and then."""
+    progress = Progress(callback=progress)
+    parsed = parse(data, filename=filename, progress=progress)
+    progress.tell(stage=Progress.CHECKING)
     report = ImportReport(dry_run=dry_run, total=len(parsed.pupils))
     report.school = _resolve_school(parsed, school)
     plan = check(parsed, report)
     if report.errors:
         return report
+    progress.total = len(plan.pupils)
     new_school = report.school.pk is None
     try:
         with transaction.atomic():
@@ -589,9 +638,11 @@ def _write(parsed, plan, report, progress):
         school.save()
     else:
         _lock_school(school)
+    progress.tell(stage=Progress.WRITING)
     school_year = parsed.school_year if len(parsed.school_year) == 9 else current_school_year()
     groups = _write_groups(school, plan.groups, school_year, report)
-    _write_teachers(school, plan.teachers, groups, report)
+    progress.tell(groups=len(groups))
+    _write_teachers(school, plan.teachers, groups, report, progress)
     _write_pupils(school, plan.pupils, groups, report, progress)
 
 
@@ -606,8 +657,7 @@ def _lock_school(school):
     except DatabaseError as error:
         if getattr(error.__cause__, "sqlstate", None) != "55P03":  # PostgreSQL's lock_not_available
             raise
-        raise ImportFileError(_("Er loopt al een import voor deze school. Probeer het over een paar "
-                                "minuten opnieuw.")) from None
+        raise ImportFileError(str(BUSY)) from None
 
 
 def _write_groups(school, plans, school_year, report):
@@ -659,7 +709,7 @@ def _teacher_names(row):
     return {"first_name": row.first_name[:USER_NAME_MAX], "last_name": last_name[:USER_NAME_MAX]}
 
 
-def _write_teachers(school, rows, groups, report):
+def _write_teachers(school, rows, groups, report, progress):
     """Staff in the file: one account per person, found by e-mail address anywhere (a parent, a
     teacher of another school keep their account and password) or by ECK iD or stable key at
     another location of the same BRIN; a membership of this school each, with the file's
@@ -707,6 +757,10 @@ def _write_teachers(school, rows, groups, report):
                                     "kan nog niet worden uitgenodigd.")
                         % {"name": " ".join(filter(None, [row.first_name, names["last_name"]]))})
         teacher.groups.set([groups[ident] for ident in idents])
+        progress.staff += 1
+        if progress.staff % 100 == 0:
+            progress.tell()
+    progress.tell()
     for teacher in existing:
         if teacher.from_import and teacher.active and teacher.pk not in seen:
             Teacher.objects.filter(pk=teacher.pk).update(active=False)
@@ -776,7 +830,7 @@ def _write_pupils(school, rows, groups, report, progress):
     assigned = {}
     grid = grid_for(school)
     seen, new_rows, updates, wanted_members = set(), [], [], {}
-    for done, (row, level, ident, composed) in enumerate(rows, start=1):
+    for row, level, ident, composed in rows:
         group = groups[ident]
         birth_date = _date(row.birth_date) if row.birth_date else None
         values = {
@@ -806,9 +860,11 @@ def _write_pupils(school, rows, groups, report, progress):
                 report.changed.add(name)
             if any(old[k] != v for k, v in values.items()):
                 updates.append(Pupil(pk=old["pk"], **values))
-        if progress and done % BATCH == 0:
-            progress(done, len(rows))
-    Pupil.objects.bulk_update(updates, PUPIL_SYNCED_FIELDS, batch_size=BATCH)
+    unchanged = len(rows) - len(new_rows) - len(updates)
+    progress.tell(pupils=unchanged)
+    for start in range(0, len(updates), BATCH):
+        Pupil.objects.bulk_update(updates[start:start + BATCH], PUPIL_SYNCED_FIELDS)
+        progress.tell(pupils=unchanged + min(start + BATCH, len(updates)))
 
     usernames = _UsernameMaker(school)
     for start in range(0, len(new_rows), BATCH):
@@ -826,8 +882,7 @@ def _write_pupils(school, rows, groups, report, progress):
         ])
         for pupil, (_row, _values, _group, members) in zip(pupils, batch, strict=True):
             wanted_members[pupil.pk] = members
-    if progress:
-        progress(len(rows), len(rows))
+        progress.tell(pupils=progress.pupils + len(batch))
 
     _sync_memberships(through, memberships, wanted_members)
     gone = [p for p in current if p["pk"] not in seen and p["active"]]

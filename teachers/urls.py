@@ -36,6 +36,9 @@ urlpatterns = [
     path("leerkracht/leerling/<id:pk>/ouders/<id:link_pk>/verwijderen/", views.pupil_remove_guardian,
          name="pupil_remove_guardian"),
     path("leerkracht/import/", views.school_import, name="school_import"),
+    path("leerkracht/import/<id:pk>/", views.school_import_job, name="school_import_job"),
+    path("leerkracht/import/<id:pk>/voortgang/", views.school_import_status, name="school_import_status"),
+    path("leerkracht/import/<id:pk>/importeren/", views.school_import_apply, name="school_import_apply"),
     path("leerkracht/auditlog/", views.audit_log, name="audit_log"),
     # School administration (the ICT-coördinator, own school only).
     path("leerkracht/beheer/", school_admin_views.admin_home, name="admin_home"),

@@ -1,4 +1,3 @@
-import hashlib
 import logging
 
 from django.conf import settings
@@ -8,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,10 +42,11 @@ from pupils.models import Pupil
 from pupils.pictures import PICTURES
 from schools.models import AuditEntry, Teacher
 
-from . import services, staff
+from . import services, staff, tasks
 from .decorators import teacher_required
 from .forms import BulkPupilsForm, GuardianEmailForm, ImportForm, SubstituteForm
-from .importing import ImportFileError, import_school
+from .importing import ImportFileError
+from .models import ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -402,8 +402,9 @@ def pupil_revoke_devices(request, pk):
 @never_cache
 @teacher_required(may="administer")
 def school_import(request):
-    """The school administrator uploads an EDEX-XML or CSV file. The first upload is a dry run
-    that shows every change; only the same file, confirmed, is written."""
+    """The school administrator uploads an EDEX-XML or CSV file. The answer comes at once: the
+    file is kept and its preview (a dry run that shows every change) runs as a background task,
+    on the job's page (school_import_job)."""
     school = request.teacher.school
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > ImportForm.MAX_SIZE:
         # Refused from its announced size, before Django reads the body.
@@ -412,25 +413,61 @@ def school_import(request):
         form.errors["file"] = form.error_class([ImportForm.TOO_BIG])
         return render(request, "teachers/import.html", {"form": form, "school": school}, status=413)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report, status = None, 200
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "teachers/import.html", {"form": form, "school": school}, status=400)
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        digest = hashlib.sha256(data).hexdigest()
-        confirmed = form.cleaned_data["confirm"] == digest
-        try:
-            report = import_school(data, filename=upload.name, school=school, dry_run=not confirmed,
-                                   by=request.user)
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-            return render(request, "teachers/import.html", {"form": form, "school": school}, status=400)
-        status = 400 if report.errors else 200
-        if not report.errors and not report.written:
-            form = ImportForm(initial={"confirm": digest})
-    return render(request, "teachers/import.html", {"form": form, "school": school, "report": report},
-                  status=status)
+        job = tasks.queue_preview(school=school, by=request.user, filename=upload.name,
+                                  data=upload.read(), language=request.LANGUAGE_CODE)
+        return redirect("teachers:school_import_job", pk=job.pk)
+    return render(request, "teachers/import.html", {
+        "form": form, "school": school, "open_jobs": ImportJob.objects.open_for(request.teacher),
+    })
+
+
+def _get_import_job(request, pk):
+    """An import job, for the administrator who uploaded it, of their own school; else 404."""
+    return get_object_or_404(ImportJob.objects.defer("data").select_related("school"),
+                             pk=pk, school=request.teacher.school, created_by=request.user)
+
+
+@never_cache
+@teacher_required(may="administer")
+def school_import_job(request, pk):
+    """The job's page: progress while it runs (the script asks school_import_status; without
+    script the page reloads itself), then the preview with its one button, or the result."""
+    job = _get_import_job(request, pk)
+    context = {"job": job, "school": job.school, "report": job.report, "progress": job.progress()}
+    if job.finished and not job.can_apply and not job.applied:
+        context["form"] = ImportForm()  # try again with a corrected file
+    return render(request, "teachers/import.html", context, status=400 if job.has_errors else 200)
+
+
+@never_cache
+@teacher_required(may="administer")
+def school_import_status(request, pk):
+    """How far the job is, as JSON, for the progress bar's script."""
+    status = _get_import_job(request, pk).status()
+    # A poll is not the administrator at work: it does not stretch the session's idle limit, and
+    # writes nothing (on SQLite a write would wait for the running import's transaction).
+    request.session.modified = False
+    return JsonResponse(status)
+
+
+@require_POST
+@teacher_required(may="administer")
+def school_import_apply(request, pk):
+    """The one click after the preview: import the file that was previewed."""
+    job = _get_import_job(request, pk)
+    try:
+        tasks.queue_apply(job=job)
+    except ImportFileError as error:
+        messages.error(request, str(error))
+        job.refresh_from_db()
+        return render(request, "teachers/import.html",
+                      {"job": job, "school": job.school, "report": job.report, "form": ImportForm()},
+                      status=400)
+    return redirect("teachers:school_import_job", pk=job.pk)
 
 
 @never_cache

@@ -93,3 +93,28 @@ def rekenroute(pupil):
     return software
 
 
+
+
+# The task queue (basispoort/taskworker.py). In a test wrapped in a transaction nothing is ever
+# committed, so the in-process worker never wakes: a test runs the queued tasks itself, in its
+# own thread, with `run_tasks()`. Tests on committed data (transactional_db, the browser tests)
+# get the real worker thread, stopped after each test.
+
+
+@pytest.fixture
+def run_tasks(db, monkeypatch):
+    from basispoort.taskworker import run_queued_tasks
+
+    # The worker closes connections that are "not in autocommit" between tasks, as a request
+    # does: inside a test's transaction that would be the test's own connection.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections",
+                        lambda: None)
+    return run_queued_tasks
+
+
+@pytest.fixture(autouse=True)
+def _stop_task_worker():
+    yield
+    from basispoort.taskworker import in_process_worker
+
+    in_process_worker.stop()

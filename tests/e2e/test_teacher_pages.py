@@ -63,43 +63,6 @@ def test_ontgrendelen_lifts_a_lock_made_by_ten_wrong_pins(page, assert_accessibl
     assert classroom.post(f"/klas/leerling/{emma.pk}/", {"pin": "1357"}).status_code == 302
 
 
-def test_administrator_previews_then_imports_a_file(page, assert_accessible, db):
-    from pathlib import Path
-
-    from pupils.models import Pupil
-    from tests.factories import SchoolFactory
-
-    sample = Path(__file__).resolve().parents[1] / "data" / "edex_small_school.xml"
-    school = SchoolFactory(brin="97ZZ", name="IKC De Vlinder")
-    log_in(page, TeacherFactory(school=school, role="ict_coordinator"))
-    page.get_by_role("link", name="Leerlingen importeren").click()
-    page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
-    page.get_by_role("button", name="Bekijk wat er verandert").click()
-    expect(page.get_by_role("heading", name="Wat er verandert")).to_be_visible()
-    expect(page.get_by_text("Fenna Bakker")).to_be_visible()
-    assert_accessible(page)
-    assert not Pupil.objects.exists()
-    page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
-    page.get_by_role("button", name="Importeren").click()
-    expect(page.get_by_role("heading", name="Geïmporteerd")).to_be_visible()
-    assert Pupil.objects.filter(school=school).count() == 10
-
-
-def test_the_preview_lists_skipped_pupils_with_their_lines(page, assert_accessible, db):
-    from pathlib import Path
-
-    from tests.factories import SchoolFactory
-
-    sample = Path(__file__).resolve().parents[1] / "data" / "edexml21" / "year_levels.xml"
-    log_in(page, TeacherFactory(school=SchoolFactory(brin="95AE"), role="ict_coordinator"))
-    page.get_by_role("link", name="Leerlingen importeren").click()
-    page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)").set_input_files(sample)
-    page.get_by_role("button", name="Bekijk wat er verandert").click()
-    expect(page.get_by_role("heading", name="Overgeslagen en opmerkingen")).to_be_visible()
-    expect(page.get_by_text("Regel 18: Leerling Bo overgeslagen: jaargroep B (baby's).")).to_be_visible()
-    assert_accessible(page)
-
-
 def test_pupil_page_is_accessible(page, assert_accessible, db):
     emma = PupilFactory(first_name="Emma", home_login_enabled=True)
     teacher = TeacherFactory(school=emma.school, groups=[emma.group])

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from basispoort.taskworker import in_process_worker
 from schools.models import School
 from teachers.importing import ImportFileError, import_school
 from tests.factories import TeacherFactory
@@ -45,9 +46,10 @@ class HeldImport:
         self.thread.start()
         assert self.writing.wait(timeout=60), "the first import never started writing"
 
-    def _progress(self, done, total):
-        self.writing.set()
-        self.release.wait(timeout=60)
+    def _progress(self, progress):
+        if progress.stage == progress.WRITING:
+            self.writing.set()
+            self.release.wait(timeout=60)
 
     def _run(self):
         try:
@@ -82,12 +84,15 @@ def administrator(vlinder, client):
 
 
 def test_the_administrator_sees_the_message_on_the_import_page(administrator, import_in_progress):
-    # The lock is FOR NO KEY UPDATE: the administrator's own request (session, teacher lookup)
-    # is not held up by the running import; only the second import is refused.
+    # The lock is FOR NO KEY UPDATE: the administrator's own requests (the upload, the job's
+    # page) are not held up by the running import; only the second import is refused, by the
+    # worker that runs it.
     client = administrator
     response = client.post("/leerkracht/import/", {
         "file": SimpleUploadedFile("edex_small_school.xml", read("edex_small_school.xml")),
-        "confirm": "",
     })
+    assert response.status_code == 302
+    assert in_process_worker.wait_until_idle(), "the worker thread ran the preview (and was refused)"
+    response = client.get(response["Location"])
     assert response.status_code == 400
     assert BUSY in response.content.decode()

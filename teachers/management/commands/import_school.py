@@ -36,9 +36,10 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         with tqdm(total=0, unit=" leerlingen", disable=options["verbosity"] == 0) as bar:
-            def progress(done, total):
-                bar.total = total
-                bar.update(done - bar.n)
+            def progress(status):
+                if status.stage == status.WRITING:
+                    bar.total = status.total
+                    bar.update(status.pupils - bar.n)
 
             try:
                 report = import_school(data, filename=file, school=target, dry_run=dry_run,
