@@ -35,7 +35,8 @@ class Publisher(models.Model):
 
     def pairwise_sub(self, user):
         """The ``sub`` this publisher knows ``user`` by, at single sign-on and in the API."""
-        return self.pseudonym(subject_of(user))
+        subject = subject_of(user)
+        return self.pseudonyms([subject])[subject]
 
     def pseudonym(self, subject, replaced=""):
         """The pairwise pseudonym of a subject (Pupil.subject, or "user:<pk>" for staff); after
