@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import publishers, views
 
 app_name = "teachers"
 urlpatterns = [
@@ -24,6 +24,12 @@ urlpatterns = [
          name="pupil_remove_guardian"),
     path("leerkracht/import/", views.school_import, name="school_import"),
     path("leerkracht/auditlog/", views.audit_log, name="audit_log"),
+    # School administration: which publishers may read the roster (teachers/publishers.py).
+    path("leerkracht/beheer/uitgevers/", publishers.publishers, name="publishers"),
+    path("leerkracht/beheer/uitgevers/<id:pk>/", publishers.publisher_permission,
+         name="publisher_permission"),
+    path("leerkracht/beheer/uitgevers/pseudoniem/", publishers.publisher_pseudonym,
+         name="publisher_pseudonym"),
     # Setting up a classroom device: the teacher's two clicks on /klas/.
     path("klas/instellen/", views.classroom_connect, name="classroom_connect"),
     path("klas/loskoppelen/", views.classroom_disconnect, name="classroom_disconnect"),

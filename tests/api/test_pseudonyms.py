@@ -103,4 +103,5 @@ def test_replacing_twice_retires_each_old_pseudonym(permission, pupil, rekenrout
     replace_pseudonym(publisher=rekenroute.publisher, pupil=pupil, request=_admin_request(teacher))
     third = pseudonym_at(rekenroute.publisher, pupil)
     assert len({first, second, third}) == 3
-    assert list(rekenroute.publisher.retired_pseudonyms.values_list("pseudonym", flat=True)) == [first, second]
+    retired = rekenroute.publisher.retired_pseudonyms.values_list("pseudonym", flat=True)
+    assert list(retired) == [first, second]

@@ -131,6 +131,7 @@ def states(world):
          lambda page: page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()),
         ("audit log", world["admin"].user, "/leerkracht/auditlog/", None),
         ("import", world["admin"].user, "/leerkracht/import/", None),
+        ("publishers", world["admin"].user, "/leerkracht/beheer/uitgevers/", None),
     ]
 
 
