@@ -97,8 +97,8 @@ class Command(BaseCommand):
                           f"{DEMO_PASSWORD}   Guardian: {GUARDIAN_EMAIL} / {GUARDIAN_PASSWORD}")
         self.stdout.write(f"Emma de Vries (Groep 5a): PIN {EMMA_PIN}, home login code {code}")
         self.stdout.write(f"Daan de Vries (Groep 3): pictures {', '.join(DAAN_PICTURES)}")
-        self.stdout.write(f"Demo publisher's API client: {DEMO_API_CLIENT} / {settings.DEMO_PUBLISHER_SECRET} "
-                          "(roster of OBS De Regenboog; docs/publishers.md)")
+        self.stdout.write(f"Demo publisher's API client: {DEMO_API_CLIENT} / "
+                          f"{settings.DEMO_PUBLISHER_SECRET} (roster of OBS De Regenboog)")
         if options["verbosity"] > 1:
             for name, secret in pins:
                 self.stdout.write(f"  {name}: {secret}")
