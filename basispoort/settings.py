@@ -95,6 +95,12 @@ INSTALLED_APPS = [
     "pupils",
     "homelogin",
     "teachers",
+    # The publishers' REST API: Django REST framework, its OpenAPI document (drf-spectacular)
+    # and a reference page whose Swagger UI files are served from here (the sidecar), no CDN.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 # The demo publisher: a small relying party that logs in through Basispoort like a real
 # publisher's software would. On in DEBUG (the demo world) or with DEMO_PUBLISHER=1.
@@ -472,4 +478,28 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
+
+# The publishers' REST API (api/): JSON only, tokens of publishers' API clients only (each view
+# says so), Dutch errors, and an OpenAPI document that tests validate responses against.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Basispoort API voor uitgevers",
+    "DESCRIPTION": "Roosters van scholen die u toestemming gaven; zie docs/publishers.md.",
+    "VERSION": "2",
+    "SCHEMA_PATH_PREFIX": "/api/v2",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("software.urls")),
     # OpenID Connect for publishers: only the endpoints they use (software/oidc_urls.py).
     path("o/", include("software.oidc_urls")),
+    # The publishers' REST API (api/).
+    path("api/v2/", include("api.urls")),
 ]
 
 if settings.DEMO_PUBLISHER:

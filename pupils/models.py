@@ -31,6 +31,21 @@ class PupilQuerySet(models.QuerySet):
         then run one after another, so parallel requests cannot slip past the lockout count."""
         list(self.select_for_update().filter(pk=pk).values_list("pk", flat=True))
 
+    def subjects_by_eckid(self, birth_dates, *, school):
+        """{ECK iD: subject} for pupils new at ``school`` ({ECK iD: birth date or None}): the
+        subject of a pupil with that ECK iD who left another school (no longer active there),
+        the same child, who keeps their pseudonyms at publishers. Only a pupil another school
+        has let go of: a wrong ECK iD in one school's file must never give a child the
+        pseudonym of a child still at school, which would open that child's work at a
+        publisher. A birth date both know must agree."""
+        found = {}
+        for pupil in (self.filter(eckid__in=[e for e in birth_dates if e], active=False)
+                      .exclude(school=school).order_by("pk")):
+            born = birth_dates[pupil.eckid]
+            if born is None or pupil.birth_date is None or born == pupil.birth_date:
+                found[pupil.eckid] = pupil.subject
+        return found
+
     def for_group(self, group):
         """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically."""
         return self.active().filter(group=group).order_by("first_name", "last_name", "pk")
@@ -75,6 +90,12 @@ class Pupil(models.Model):
     active = models.BooleanField(_("actief"), default=True)
     last_login_school = models.DateTimeField(_("laatst ingelogd op school"), null=True, blank=True)
     last_login_home = models.DateTimeField(_("laatst thuis ingelogd"), null=True, blank=True)
+    # What publishers' pseudonyms are computed from (Publisher.pseudonym), when it is not this
+    # pupil's own account: a pupil who moved here from another school, matched by ECK iD on
+    # import, keeps the pseudonyms they had there (PupilQuerySet.subjects_by_eckid).
+    inherited_subject = models.CharField(max_length=300, blank=True, editable=False)
+    # For the publishers' "changes since" (api/): every write of the roster fields bumps it.
+    updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True, db_index=True)
 
     objects = PupilQuerySet.as_manager()
 
@@ -96,6 +117,11 @@ class Pupil(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    @property
+    def subject(self):
+        """What publishers' pseudonyms of this pupil are computed from (Publisher.pseudonym)."""
+        return self.inherited_subject or f"user:{self.user_id}"
 
     @property
     def full_name(self):

@@ -112,6 +112,8 @@ class Group(models.Model):
     # Key of the group in the school's administration system (EDEX-XML), for re-imports; EDEX
     # keys are up to 256 characters. Empty for a key starting with "#" (not stable by the standard).
     external_id = models.CharField(_("sleutel administratie"), max_length=256, blank=True)
+    # For the publishers' "changes since" (api/).
+    updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("groep")
@@ -355,6 +357,10 @@ class AuditEntry(models.Model):
         SECOND_STEP_ON = "second_step_on", _("tweede stap ingesteld")
         SECOND_STEP_RESET = "second_step_reset", _("tweede stap teruggezet")
         DEVICE_DISCONNECTED = "device_off", _("klassencomputer losgekoppeld")
+        SYNC_GRANTED = "sync_granted", _("toestemming uitgever gegeven")
+        SYNC_REVOKED = "sync_revoked", _("toestemming uitgever ingetrokken")
+        PSEUDONYM_REPLACED = "pseudonym_replaced", _("pseudoniem bij uitgever vervangen")
+        API_WRITE = "api_write", _("wijziging door uitgever (API)")
 
     # Empty for events that belong to no one school (a parent's login, an unknown code).
     school = models.ForeignKey(

@@ -35,7 +35,33 @@ class Publisher(models.Model):
         return self.name
 
     def pairwise_sub(self, user):
-        return hmac.new(self.sub_salt.encode(), f"user:{user.pk}".encode(), hashlib.sha256).hexdigest()
+        """The ``sub`` this publisher knows ``user`` by, at single sign-on and in the API."""
+        subject = subject_of(user)
+        return self.pseudonyms([subject])[subject]
+
+    def pseudonym(self, subject, replaced=""):
+        """The pairwise pseudonym of a subject (Pupil.subject, or "user:<pk>" for staff); after
+        the school replaced it at this publisher, ``replaced`` is the salt of the new one
+        (PseudonymReplacement), and the old pseudonym is never computed again."""
+        message = f"{subject}:{replaced}" if replaced else subject
+        return hmac.new(self.sub_salt.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+    def pseudonyms(self, subjects):
+        """{subject: pseudonym} for many subjects in one query (a page of the roster API)."""
+        subjects = set(subjects)
+        salts = dict(self.pseudonym_replacements.filter(subject__in=subjects)
+                     .values_list("subject", "salt"))
+        return {subject: self.pseudonym(subject, salts.get(subject, "")) for subject in subjects}
+
+
+def subject_of(user):
+    """What a pseudonym is computed from: a pupil's Pupil.subject (which follows them to another
+    school), else the account itself."""
+    pupil = getattr(user, "pupil", None)
+    subject = getattr(pupil, "subject", None)
+    if subject:
+        return subject
+    return f"user:{user.pk}"
 
 
 OVERVIEW_CACHE_SECONDS = 3600
@@ -274,3 +300,123 @@ class Release(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.client_id} {self.get_channel_display()}"
+
+
+# The publishers' REST API (api/): machine clients, the schools' consent, replaced pseudonyms.
+
+API_SCOPES = {
+    "instellingen": _("Scholen die toestemming gaven, en hun gegevens"),
+    "groepen": _("Groepen van die scholen"),
+    "leerlingen": _("Leerlingen van die scholen (pseudoniem; namen alleen volgens de licentie)"),
+    "staf": _("Medewerkers van die scholen"),
+    "licenties": _("Producten en licenties van de uitgever beheren"),
+}
+
+
+def _scope_names():
+    return " ".join(API_SCOPES)
+
+
+class ApiClient(models.Model):
+    """A publisher's machine client for the roster API: an OAuth application that gets tokens
+    with the client-credentials grant, for the scopes given here and no others. Only such a
+    client ever gets a client-credentials token, and such a token never speaks for a person."""
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="api_clients")
+    application = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="api_client",
+        verbose_name=_("OAuth-client"),
+    )
+    scopes = models.CharField(
+        _("scopes"), max_length=200, default=_scope_names,
+        help_text=_("Gescheiden door spaties: instellingen groepen leerlingen staf licenties."),
+    )
+
+    class Meta:
+        verbose_name = _("API-client")
+        verbose_name_plural = _("API-clients")
+
+    def __str__(self):
+        return f"{self.publisher}: {self.application}"
+
+    def clean(self):
+        unknown = set(self.scopes.split()) - set(API_SCOPES)
+        if unknown:
+            raise ValidationError({"scopes": _("Onbekende scope: %(scope)s") % {"scope": sorted(unknown)[0]}})
+
+    @property
+    def scope_list(self):
+        return [scope for scope in self.scopes.split() if scope in API_SCOPES]
+
+
+class SyncPermissionQuerySet(models.QuerySet):
+    def granted(self):
+        return self.filter(granted=True, school__active=True)
+
+
+class SyncPermission(models.Model):
+    """A school's consent that a publisher reads its roster through the API: granted or revoked
+    by the school administrator (/leerkracht/beheer/uitgevers/). A revoked row stays, so the
+    publisher learns which schools' data to delete."""
+
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="sync_permissions")
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="sync_permissions")
+    granted = models.BooleanField(_("toestemming"), default=True)
+    granted_at = models.DateTimeField(_("toegekend op"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    shares_staff_email = models.BooleanField(
+        _("e-mailadressen van medewerkers meegeven"), default=False,
+        help_text=_("Alleen als de school daarvoor toestemming heeft."),
+    )
+
+    objects = SyncPermissionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("synchronisatietoestemming")
+        verbose_name_plural = _("synchronisatietoestemmingen")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "publisher"], name="sync_permission_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher} — {self.school.name}"
+
+
+def new_pseudonym_salt():
+    return secrets.token_hex(16)
+
+
+class PseudonymReplacement(models.Model):
+    """A pupil's pseudonym at one publisher, replaced by the school (after a data breach or a
+    parent's objection): the salt of the new one. Single sign-on and the API both compute the
+    pseudonym with it; other publishers are untouched."""
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="pseudonym_replacements")
+    subject = models.CharField(max_length=300)
+    salt = models.CharField(max_length=64, default=new_pseudonym_salt)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publisher", "subject"], name="pseudonym_replacement_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.replaced_at:%Y-%m-%d}"
+
+
+class RetiredPseudonym(models.Model):
+    """A pseudonym a publisher no longer gets, with the school it was known at: listed in the
+    API's changes so the publisher deletes what it holds under it. Nothing links it to the new
+    one."""
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="retired_pseudonyms")
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    pseudonym = models.CharField(max_length=64)
+    retired_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["retired_at", "pk"]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.pseudonym[:8]}…"

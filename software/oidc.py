@@ -21,7 +21,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid import Server
 
 from schools.models import Teacher
-from software.models import PUPIL_CLAIMS, IssuedCode, Licence, Release, code_hash
+from software.models import PUPIL_CLAIMS, ApiClient, IssuedCode, Licence, Release, code_hash
 
 Grant = get_grant_model()
 RefreshToken = get_refresh_token_model()
@@ -30,16 +30,25 @@ ISSUED_CODE_RETENTION = timedelta(days=1)
 
 class BasispoortServer(Server):
     """oauthlib's OpenID Connect server with only what publishers need: the authorization code
-    flow (response type ``code``), its token exchange and refresh, and Bearer access tokens.
-    No implicit, hybrid, password, client-credentials or device grant, and an ID token is never
-    accepted as an access token."""
+    flow (response type ``code``), its token exchange and refresh, and Bearer access tokens;
+    and client credentials for a publisher's API client only (BasispoortValidator
+    .validate_grant_type), whose tokens never speak for a person. No implicit, hybrid,
+    password or device grant, and an ID token is never accepted as an access token."""
 
     def __init__(self, request_validator, *args, **kwargs):
         super().__init__(request_validator, *args, **kwargs)
         self._response_types = {"code": self.auth_grant_choice}
         self._grant_types = {"authorization_code": self.token_grant_choice,
-                             "refresh_token": self.refresh_grant}
+                             "refresh_token": self.refresh_grant,
+                             "client_credentials": self.credentials_grant}
         self._tokens = {"Bearer": self.bearer}
+
+
+def _api_client(client):
+    try:
+        return client.api_client if client is not None else None
+    except ApiClient.DoesNotExist:
+        return None
 
 
 class BasispoortValidator(OAuth2Validator):
@@ -95,8 +104,29 @@ class BasispoortValidator(OAuth2Validator):
     # response's "scope" says what was granted.
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        if request.grant_type == "client_credentials":
+            # A publisher's API client: the API scopes it was given, never "openid".
+            allowed = _api_client(client).scope_list
+            request.scopes = [scope for scope in scopes if scope in allowed]
+            return bool(request.scopes) and set(scopes) <= set(allowed)
         request.scopes = [scope for scope in scopes if scope in oauth2_settings._SCOPES]
         return "openid" in request.scopes
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        if request.grant_type == "client_credentials":
+            return _api_client(request.client).scope_list
+        return super().get_default_scopes(client_id, request, *args, **kwargs)
+
+    # Client credentials: only an application registered as a publisher's API client (ApiClient)
+    # with that grant; a single sign-on client never, whatever its grant type says.
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        is_api_client = _api_client(client) is not None
+        if grant_type == "client_credentials":
+            return is_api_client and super().validate_grant_type(
+                client_id, grant_type, client, request, *args, **kwargs)
+        return not is_api_client and super().validate_grant_type(
+            client_id, grant_type, client, request, *args, **kwargs)
 
     # The authorize view answers prompt=none itself (login_required, access_denied) before
     # oauthlib asks these; there is never a consent screen.

@@ -684,7 +684,7 @@ def _write_groups(school, plans, school_year, report):
         now = (group.school_year, group.kind, group.name)
         if now in wanted and target.get(group.pk) != now:
             group.name = f"{group.name[:80]} ({group.pk})"
-            group.save(update_fields=["name"])
+            group.save(update_fields=["name", "updated_at"])
     result = {}
     for ident, plan in plans.items():
         values = {"kind": plan.kind, "name": plan.name, "year_level": plan.year_level,
@@ -699,7 +699,7 @@ def _write_groups(school, plans, school_year, report):
         if any(getattr(group, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(group, k, v)
-            group.save(update_fields=list(values))
+            group.save(update_fields=[*values, "updated_at"])
         result[ident] = group
     return result
 
@@ -862,9 +862,16 @@ def _write_pupils(school, rows, groups, report, progress):
                 updates.append(Pupil(pk=old["pk"], **values))
     unchanged = len(rows) - len(new_rows) - len(updates)
     progress.tell(pupils=unchanged)
+    now = timezone.now()  # bulk writes skip auto_now: publishers' "changes since" needs it
+    for pupil in updates:
+        pupil.updated_at = now
     for start in range(0, len(updates), BATCH):
-        Pupil.objects.bulk_update(updates[start:start + BATCH], PUPIL_SYNCED_FIELDS)
+        Pupil.objects.bulk_update(updates[start:start + BATCH], [*PUPIL_SYNCED_FIELDS, "updated_at"])
         progress.tell(pupils=unchanged + min(start + BATCH, len(updates)))
+    # A pupil new here who left another school (same ECK iD) keeps their publishers' pseudonyms.
+    inherited = Pupil.objects.subjects_by_eckid(
+        {values["eckid"]: values["birth_date"] for _row, values, _group, _members in new_rows
+         if values["eckid"]}, school=school)
 
     usernames = _UsernameMaker(school)
     for start in range(0, len(new_rows), BATCH):
@@ -877,6 +884,7 @@ def _write_pupils(school, rows, groups, report, progress):
         ])
         pupils = Pupil.objects.bulk_create([
             Pupil(user=user, school=school, external_id=row.key if _stable(row.key) else "",
+                  inherited_subject=inherited.get(values["eckid"], ""),
                   **values, **_new_secret(group, values["jaargroep"], grid, school, taken, assigned))
             for user, (row, values, group, _members) in zip(users, batch, strict=True)
         ])
@@ -891,7 +899,7 @@ def _write_pupils(school, rows, groups, report, progress):
                                                       pupil["last_name"]])))
     ids = [p["pk"] for p in gone]
     for start in range(0, len(ids), BATCH):
-        Pupil.objects.filter(pk__in=ids[start:start + BATCH]).update(active=False)
+        Pupil.objects.filter(pk__in=ids[start:start + BATCH]).update(active=False, updated_at=now)
 
 
 def _sync_memberships(through, current, wanted):
@@ -900,10 +908,12 @@ def _sync_memberships(through, current, wanted):
               for group_id in current.get(pupil_id, set()) - groups]
     for pupil_id, group_id in remove:
         through.objects.filter(pupil_id=pupil_id, group_id=group_id).delete()
-    through.objects.bulk_create([
-        through(pupil_id=pupil_id, group_id=group_id) for pupil_id, groups in wanted.items()
-        for group_id in groups - current.get(pupil_id, set())
-    ], batch_size=BATCH)
+    added = [through(pupil_id=pupil_id, group_id=group_id) for pupil_id, groups in wanted.items()
+             for group_id in groups - current.get(pupil_id, set())]
+    through.objects.bulk_create(added, batch_size=BATCH)
+    touched = sorted({pupil_id for pupil_id, _group_id in remove} | {row.pupil_id for row in added})
+    for start in range(0, len(touched), BATCH):
+        Pupil.objects.filter(pk__in=touched[start:start + BATCH]).update(updated_at=timezone.now())
 
 
 class _UsernameMaker:

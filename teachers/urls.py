@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, school_admin_views, views
+from . import account_views, publishers, school_admin_views, views
 
 app_name = "teachers"
 urlpatterns = [
@@ -56,6 +56,12 @@ urlpatterns = [
     path("leerkracht/beheer/klassencomputers/", school_admin_views.devices, name="devices"),
     path("leerkracht/beheer/klassencomputers/<id:pk>/loskoppelen/", school_admin_views.device_disconnect,
          name="device_disconnect"),
+    # School administration: which publishers may read the roster (teachers/publishers.py).
+    path("leerkracht/beheer/uitgevers/", publishers.publishers, name="publishers"),
+    path("leerkracht/beheer/uitgevers/<id:pk>/", publishers.publisher_permission,
+         name="publisher_permission"),
+    path("leerkracht/beheer/uitgevers/pseudoniem/", publishers.publisher_pseudonym,
+         name="publisher_pseudonym"),
     # Setting up a classroom device: the teacher's two clicks on /klas/.
     path("klas/instellen/", views.classroom_connect, name="classroom_connect"),
     path("klas/loskoppelen/", views.classroom_disconnect, name="classroom_disconnect"),

@@ -154,6 +154,7 @@ def states(world):
         ("what publishers know", world["parent"], f"/thuis/kinderen/{emma.pk}/uitgevers/", None),
         ("teacher's rescue code", world["teacher"].user, f"/leerkracht/leerling/{daan.pk}/",
          lambda page: page.locator("form[action$='/reservecode/'] button").click()),
+        ("publishers", world["admin"].user, "/leerkracht/beheer/uitgevers/", None),
     ]
 
 

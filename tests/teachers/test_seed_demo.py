@@ -84,3 +84,20 @@ def test_rerun_restores_a_changed_demo_pin(db):
     seed()
     emma.refresh_from_db()
     assert emma.check_secret("1357")
+
+
+def test_the_demo_publisher_reads_de_regenboog_and_not_het_anker(client, settings, db):
+    from tests.api.publisher import Api
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    token = client.post("/o/token/", {
+        "grant_type": "client_credentials", "client_id": "demo-uitgever-api",
+        "client_secret": settings.DEMO_PUBLISHER_SECRET})
+    assert token.status_code == 200, token.content
+    api = Api(client, token.json()["access_token"])
+    schools = api.all("/api/v2/instellingen/")
+    assert [s["naam"] for s in schools] == ["OBS De Regenboog"]
+    regenboog = schools[0]["id"]
+    assert len(api.all(f"/api/v2/instellingen/{regenboog}/leerlingen/")) >= 45
+    anker = School.objects.get(name="CBS Het Anker")
+    assert api.get(f"/api/v2/instellingen/{anker.brin}{anker.vestiging}/leerlingen/").status_code == 403

@@ -21,7 +21,7 @@ from homelogin.services import issue_home_code
 from pupils.models import Pupil
 from pupils.pictures import TILE_PICTURES, grid_for
 from schools.models import Group, School, Teacher
-from software.models import Licence, Publisher, Software
+from software.models import ApiClient, Licence, Publisher, Software, SyncPermission
 
 DEMO_PASSWORD = "basispoort-demo"
 GUARDIAN_EMAIL = "ouder@example.nl"
@@ -61,6 +61,10 @@ PUBLISHERS = {
 # The demo publisher (demo_publisher app) logs in through Basispoort for these two titles;
 # Rekenroute may know the pupil's first name, Spellingsterren gets only the pseudonym.
 DEMO_PUBLISHER_TITLES = {"rekenroute": True, "spellingsterren": False}
+# The demo publisher's machine client for the roster API: Uitgeverij Tulp (Rekenroute), with the
+# permission of De Regenboog and not of Het Anker, which licenses Rekenroute too.
+DEMO_API_CLIENT = "demo-uitgever-api"
+DEMO_API_PUBLISHER = "Uitgeverij Tulp"
 # slug: (name, publisher, home use, only for these Regenboog groups)
 SOFTWARE = {
     "rekenroute": ("Rekenroute", "Uitgeverij Tulp", True, None),
@@ -98,6 +102,8 @@ class Command(BaseCommand):
                           f"Guardian at /thuis/: {GUARDIAN_EMAIL} / {GUARDIAN_PASSWORD}")
         self.stdout.write(f"Emma de Vries (Groep 5a): PIN {EMMA_PIN}, home login code {code}")
         self.stdout.write(f"Daan de Vries (Groep 3): pictures {', '.join(DAAN_PICTURES)}")
+        self.stdout.write(f"Demo publisher's API client: {DEMO_API_CLIENT} / "
+                          f"{settings.DEMO_PUBLISHER_SECRET} (roster of OBS De Regenboog)")
         if options["verbosity"] > 1:
             for name, secret in pins:
                 self.stdout.write(f"  {name}: {secret}")
@@ -163,6 +169,7 @@ class Command(BaseCommand):
                 GuardianLink.objects.create(pupil=child, guardian=guardian)
 
         self.software(regenboog, anker, groep3)
+        self.api_client(regenboog, anker)
         return pins
 
     def school(self, brin, name):
@@ -234,6 +241,26 @@ class Command(BaseCommand):
             },
         )
         return application
+
+    def api_client(self, regenboog, anker):
+        publisher = Publisher.objects.get(name=DEMO_API_PUBLISHER)
+        application, _ = Application.objects.update_or_create(
+            client_id=DEMO_API_CLIENT,
+            defaults={
+                "name": "Demo-uitgever: API",
+                "client_type": Application.CLIENT_CONFIDENTIAL,
+                "authorization_grant_type": Application.GRANT_CLIENT_CREDENTIALS,
+                "algorithm": Application.RS256_ALGORITHM,
+                "redirect_uris": "",
+                "client_secret": settings.DEMO_PUBLISHER_SECRET,  # stored hashed on save
+            },
+        )
+        ApiClient.objects.update_or_create(
+            application=application, defaults={"publisher": publisher, "scopes": ApiClient().scopes})
+        SyncPermission.objects.update_or_create(
+            school=regenboog, publisher=publisher,
+            defaults={"granted": True, "revoked_at": None, "shares_staff_email": False})
+        SyncPermission.objects.filter(school=anker, publisher=publisher).delete()
 
     def software(self, regenboog, anker, groep3):
         publishers = {
