@@ -5,6 +5,7 @@ school: another school's id is a 404."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,7 +19,7 @@ from pupils.models import ClassroomDevice
 from schools.models import Teacher
 from software.models import Licence
 
-from . import staff
+from . import staff, tasks
 from .decorators import teacher_required
 from .forms import LicenceForm, StaffAddForm, StaffRoleForm
 
@@ -119,15 +120,16 @@ def staff_invite(request, pk):
 @require_POST
 @teacher_required(may="administer")
 def staff_invite_all(request):
-    """Invite everyone of the school who has not activated their account yet. One mail each,
-    sent one after the other while the administrator waits."""
+    """Invite everyone of the school who has not activated their account yet: one mail each,
+    sent by the task queue (teachers/tasks.py), so a school of 80 staff never holds a request."""
     if throttled(request, "invite_mail"):
         return throttled_response(request)
     pending = staff.not_activated(request.teacher.school)
-    sent = sum(staff.invite_staff(membership=m, request=request) for m in pending)
-    messages.success(request, ngettext("%(sent)s van %(count)s uitnodiging verstuurd.",
-                                       "%(sent)s van %(count)s uitnodigingen verstuurd.", len(pending))
-                     % {"sent": sent, "count": len(pending)})
+    ids = [membership.pk for membership in pending]
+    transaction.on_commit(lambda: tasks.invite_staff_members.enqueue(ids, by_id=request.user.pk))
+    messages.success(request, ngettext("%(count)s uitnodiging wordt verstuurd.",
+                                       "%(count)s uitnodigingen worden verstuurd.", len(pending))
+                     % {"count": len(pending)})
     return redirect("teachers:staff_list")
 
 
