@@ -1,4 +1,4 @@
-"""The project's own settings, plus one thing for the benchmark: a bare page (bench/urls.py).
+"""The project's own settings, plus one thing for the benchmark: the floor view (bench/urls.py).
 
 Everything else (DEBUG, middleware, sessions, cache, axes, hashers) is exactly what
 basispoort/settings.py makes of the environment that bench/run.py sets. Static files are

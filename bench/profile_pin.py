@@ -1,0 +1,112 @@
+"""Where the PIN POST's time goes: a cProfile of correct-PIN logins on a classroom device, in one
+process with Django's test client on the benchmark database (no HTTP, no gunicorn).
+
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.profile_pin --data dataset.json
+
+bench/run.py runs it after the load, with the run's environment (the PINs in the dataset only
+match with the run's SECRET_HASH_KEYS). Prints JSON: CPU and wall time per request without the
+profiler, the inclusive share of some parts of the work, and the top of the profile.
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (label, file ending, function): the inclusive time of these, as a share of the whole.
+PARTS = [
+    ("finding the device's group and teacher (_classroom_group)", "pupils/views.py", "_classroom_group"),
+    ("loading the pupil (get_object_or_404)", "django/shortcuts.py", "get_object_or_404"),
+    ("the pupil's row lock (lock_for_attempt)", "pupils/models.py", "lock_for_attempt"),
+    ("authenticate(): django-axes + the PIN check", "django/contrib/auth/__init__.py", "authenticate"),
+    ("login(): new session key, user_logged_in receivers", "django/contrib/auth/__init__.py", "login"),
+    ("saving the session (SessionMiddleware.process_response)", "django/contrib/sessions/middleware.py",
+     "process_response"),
+    ("PostgreSQL statements (psycopg Cursor.execute)", "psycopg/cursor.py", "execute"),
+    ("COMMIT (psycopg Connection.commit)", "psycopg/connection.py", "commit"),
+    ("Redis commands (redis-py execute_command)", "redis/client.py", "execute_command"),
+]
+
+
+def short(line):
+    """A profile line without this machine's paths: site-packages/..., python/..., the project's."""
+    line = re.sub(r"\S*/site-packages/", "", line)
+    line = re.sub(r"\S*/lib/python3\.\d+/", "python/", line)
+    return line.replace(f"{ROOT}/", "")
+
+
+def run(data, repeat):
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.models import User
+
+    group = next(g for g in data["groups"] if g["year_level"] >= 4)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=group["teacher"]))
+    if client.post("/klas/instellen/", {"group": group["id"]}).status_code != 302:
+        raise SystemExit("classroom set-up failed")
+    pupils = group["pupils"]
+
+    def pin_post(i):
+        pupil_id, pin = pupils[i % len(pupils)]
+        client.cookies.pop(settings.SESSION_COOKIE_NAME, None)  # a device after "Uitloggen"
+        response = client.post(f"/klas/leerling/{pupil_id}/", {"pin": pin})
+        if response.status_code != 302:
+            raise SystemExit(f"PIN POST answered {response.status_code}")
+
+    for i in range(10):
+        pin_post(i)
+    cpu, wall = [], []
+    for i in range(repeat):
+        c0, w0 = time.process_time(), time.perf_counter()
+        pin_post(i)
+        cpu.append((time.process_time() - c0) * 1000)
+        wall.append((time.perf_counter() - w0) * 1000)
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(repeat):
+        pin_post(i)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt
+    parts = []
+    for label, ending, name in PARTS:
+        inclusive = sum(ct for (path, _line, func), (_cc, _nc, _tt, ct, _callers) in stats.stats.items()
+                        if func == name and path.endswith(ending))
+        parts.append((label, inclusive / total))
+    out = io.StringIO()
+    stats.stream = out
+    stats.sort_stats("cumulative").print_stats(45)
+    top = "\n".join(short(line) for line in out.getvalue().splitlines()
+                    if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced")))
+    return {"requests": repeat, "cpu_ms": statistics.median(cpu), "wall_ms": statistics.median(wall),
+            "parts": parts, "top": top}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="the JSON written by bench/make_dataset.py")
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    django.setup()
+    with open(args.data) as f:
+        data = json.load(f)
+    json.dump(run(data, max(10, min(args.repeat, 2000))), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
