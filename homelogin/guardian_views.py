@@ -5,7 +5,6 @@ from functools import wraps
 
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.password_validation import password_validators_help_texts
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.backends import is_parent
 from accounts.models import User
+from accounts.views import SetPasswordPageMixin
 from basispoort import lockout
 from basispoort.cookies import cookie_name, delete_cookie, set_cookie
 from basispoort.throttle import throttled, throttled_response
@@ -105,7 +105,7 @@ def guardian_forgot(request):
     return render(request, "homelogin/guardian_forgot.html", {"form": form})
 
 
-class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
+class GuardianSetPasswordView(SetPasswordPageMixin, auth_views.PasswordResetConfirmView):
     """The link from the invitation or "forgot" mail. Django's view moves the token from the URL
     into the session before the page shows (so it cannot leak in a Referer header) and checks it
     again on saving; setting the password makes every earlier link useless. The parent is then
@@ -126,18 +126,6 @@ class GuardianSetPasswordView(auth_views.PasswordResetConfirmView):
         user = super().get_user(uidb64)
         return user if user is not None and _is_guardian(user) else None
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            password_rules=password_validators_help_texts(), **kwargs
-        )
-
-    def render_to_response(self, context, **kwargs):
-        if not self.validlink:
-            kwargs["status"] = 400  # used, expired or tampered: a clear page, not a 200
-        return super().render_to_response(context, **kwargs)
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 @never_cache

@@ -4,7 +4,6 @@ the second step."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -12,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts.views import SetPasswordPageMixin
 from basispoort import lockout
 from basispoort.throttle import throttled, throttled_response
 from homelogin.guardian_forms import GuardianSetPasswordForm
@@ -73,7 +73,7 @@ def staff_forgot(request):
     return render(request, "teachers/staff_forgot.html", {"form": form})
 
 
-class StaffSetPasswordView(auth_views.PasswordResetConfirmView):
+class StaffSetPasswordView(SetPasswordPageMixin, auth_views.PasswordResetConfirmView):
     """The link from a staff invitation or "forgot" mail (teachers/staff.py). As for parents,
     Django's view moves the token into the session first and checks it again on saving; the
     new password makes every earlier link useless. Then the staff member is logged in, and the
@@ -97,16 +97,6 @@ class StaffSetPasswordView(auth_views.PasswordResetConfirmView):
         lockout.succeeded(self.request, lockout.password_key("staff", self.user.email.lower()))
         return super().form_valid(form)
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(password_rules=password_validators_help_texts(), **kwargs)
-
-    def render_to_response(self, context, **kwargs):
-        if not self.validlink:
-            kwargs["status"] = 400  # used, expired or tampered: a clear page, not a 200
-        return super().render_to_response(context, **kwargs)
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 @never_cache
