@@ -50,6 +50,7 @@ FAMILY_SOURCES = [
     # Parents: home page, /thuis/, code entry, set and forgot password, children's tiles, help, mails.
     "templates/home.html", "templates/homelogin/code.html", "templates/homelogin/guardian_login.html",
     "templates/homelogin/guardian_forgot.html", "templates/homelogin/guardian_set_password.html",
+    "templates/accounts/set_password.html",
     "templates/homelogin/guardian_children.html", "templates/homelogin/help.html",
     "templates/homelogin/email/home_code.html", "templates/homelogin/email/home_code.txt",
     "templates/homelogin/email/set_password.html", "templates/homelogin/email/set_password.txt",
