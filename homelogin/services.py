@@ -1,13 +1,9 @@
-import hashlib
 import logging
 import secrets
-import threading
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -15,11 +11,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts import password_links
 from accounts.models import User
 from schools.models import AuditEntry, School
 
@@ -207,21 +202,16 @@ def revoke_home_devices(*, pupil, request=None):
 
 
 # Parents' e-mail accounts: a teacher enters a parent's e-mail, the parent gets a link to set a
-# password ("Gebruikersnaam of wachtwoord vergeten" sends a new one). The link is a Django
-# password-reset token; Django's PasswordResetForm skips accounts without a usable password, and
-# an invited parent has none yet, so the mail is built here on the token generator itself.
+# password ("Gebruikersnaam of wachtwoord vergeten" sends a new one): the link and the "forgot"
+# routine are accounts/password_links.py; the parents' mail is built here.
 
 logger = logging.getLogger(__name__)
 
-MAIL_THREAD_NAME = "basispoort-mail"
 GUARDIAN_ALREADY_LINKED = _("Dit e-mailadres hoort al bij deze leerling.")
 GUARDIAN_EMAIL_TAKEN = _(
     "Dit e-mailadres is al de gebruikersnaam van een ander soort account en kan niet als "
     "e-mailadres van een ouder/verzorger worden gebruikt. Vraag de ouder om een ander adres."
 )
-# At most one "forgot" mail per address per this many seconds: "Verstuur" must not become a way
-# to flood a parent's mailbox (the answer on the page stays the same).
-FORGOT_MAIL_INTERVAL = 60
 
 
 def normalise_email(email):
@@ -284,16 +274,12 @@ def remember_parent_language(sender=None, *, request, user, **kwargs):
 
 
 def set_password_url(guardian):
-    """The set-password link, on SITE_URL: never on the Host header of the request that asked
-    for it, which anyone can forge."""
-    uidb64 = urlsafe_base64_encode(force_bytes(guardian.pk))
-    token = default_token_generator.make_token(guardian)
-    return settings.SITE_URL + reverse("homelogin:guardian_set_password", args=[uidb64, token])
+    return password_links.set_password_url(guardian, "homelogin:guardian_set_password")
 
 
 def send_set_password_mail(*, guardian, school):
     """Mail ``guardian`` a link to set a (new) password. Returns False when sending failed."""
-    return _send_quietly(
+    return password_links.send_quietly(
         _set_password_message(guardian=guardian, school=school, to=[guardian.email], forgot=False)
     )
 
@@ -303,16 +289,11 @@ def send_password_link(*, email, language=None):
     parent's username, and say nothing either way. The mail is in ``language``, the language of
     the page the parent asked on, which becomes their language from now on.
 
-    The response time must not tell whether the address is known, so the same work is done
-    either way: one lookup, one school query, the mail is built (for an unknown address on an
-    unsaved stand-in account, addressed to nobody), and it goes to a background thread. There,
-    a mail without recipients is not sent at all (EmailMessage.send() returns at once). The one
-    slow step whose cost depends on the address, talking to the mail server, never happens
-    while the visitor waits.
+    The same work is done for known and unknown addresses (accounts/password_links.py): one
+    lookup, one school query, one mail built, sent from a background thread.
     """
     email = normalise_email(email)
-    throttle_key = "forgot-mail:" + hashlib.sha256(email.encode()).hexdigest()
-    if not cache.add(throttle_key, True, timeout=FORGOT_MAIL_INTERVAL):
+    if not password_links.first_ask_in_a_while("parent", email):
         return
     parents = User.objects.filter(kind=User.Kind.ADULT, username=email).filter(
         Q(guardian_links__isnull=False) | Q(school_roles__isnull=True)).distinct()
@@ -325,31 +306,23 @@ def send_password_link(*, email, language=None):
         School.objects.filter(pupils__guardian_links__guardian_id=guardian.pk if guardian else None)
         .order_by("name").first()
     )
-    stand_in = User(username=email, email=email, kind=User.Kind.ADULT, password=make_password(None))
     message = _set_password_message(
-        guardian=guardian or stand_in, school=school, to=[guardian.email] if guardian else [],
-        forgot=True, language=language,
+        guardian=guardian or password_links.stand_in(email), school=school,
+        to=[guardian.email] if guardian else [], forgot=True, language=language,
     )
-    threading.Thread(target=_send_quietly, args=[message], name=MAIL_THREAD_NAME).start()
+    password_links.send_in_background(message)
 
 
 def _set_password_message(*, guardian, school, to, forgot, language=None):
-    timeout = settings.PASSWORD_RESET_TIMEOUT
     # In the parent's language: the one they last used, or the site's default (Dutch).
     with translation.override(language or guardian.mail_language):
-        if timeout >= 24 * 3600:
-            days = timeout // (24 * 3600)
-            valid_for = ngettext("%(n)s dag", "%(n)s dagen", days) % {"n": days}
-        else:
-            hours = max(1, round(timeout / 3600))
-            valid_for = ngettext("%(n)s uur", "%(n)s uur", hours) % {"n": hours}
         context = {
             "url": set_password_url(guardian),
             "username": guardian.username,
             "school": school,
             "has_password": guardian.has_usable_password(),
             "forgot": forgot,
-            "valid_for": valid_for,
+            "valid_for": password_links.valid_for(),
             "login_url": settings.SITE_URL + reverse("homelogin:guardian_login"),
             "forgot_url": settings.SITE_URL + reverse("homelogin:guardian_forgot"),
         }
@@ -362,15 +335,6 @@ def _set_password_message(*, guardian, school, to, forgot, language=None):
             render_to_string("homelogin/email/set_password.html", context), "text/html"
         )
     return message
-
-
-def _send_quietly(message):
-    try:
-        message.send()
-    except Exception:
-        logger.exception("A set-password mail could not be sent")
-        return False
-    return True
 
 
 def download_child_data(*, pupil, request):

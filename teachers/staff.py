@@ -3,40 +3,30 @@ changing roles, resetting a second step. Each service writes its own audit entry
 the acting staff member's request (the actor and their address for the audit log); ``by`` is the
 actor when there is no request (the import, a command, a task).
 
-An invitation is a set-password link on Django's token generator, the mechanism parents' links
-use (homelogin/services.py): it works once (setting the password changes what the token is made
-from) and for PASSWORD_RESET_TIMEOUT seconds. Django's PasswordResetForm skips accounts
-without a usable password, which is every imported teacher, so the mail is built here.
+An invitation is a set-password link, as for parents (accounts/password_links.py: works once,
+for PASSWORD_RESET_TIMEOUT seconds); the staff mail is built here.
 """
 
-import hashlib
 import logging
-import threading
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 
+from accounts import password_links
 from accounts.models import User
-from homelogin.services import MAIL_THREAD_NAME, normalise_email
+from homelogin.services import normalise_email
 from schools.models import AuditEntry, Teacher
 
 logger = logging.getLogger(__name__)
 
-# At most one "forgot" mail per address per this many seconds (the answer stays the same).
-FORGOT_MAIL_INTERVAL = 60
 EMAIL_NOT_ADULT = _("Dit e-mailadres hoort bij een account dat geen medewerker kan zijn. "
                     "Gebruik een ander e-mailadres.")
 ALREADY_STAFF = _("Deze persoon werkt al op deze school. Pas de rol of de groepen aan bij "
@@ -55,18 +45,7 @@ def _who(user):
 
 
 def set_password_url(user):
-    """The staff set-password link, on SITE_URL (never the request's Host header)."""
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("teachers:staff_set_password", args=[uidb64, token])
-
-
-def _valid_for():
-    hours = max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))
-    if hours >= 24:
-        days = hours // 24
-        return translation.ngettext("%(n)s dag", "%(n)s dagen", days) % {"n": days}
-    return translation.ngettext("%(n)s uur", "%(n)s uur", hours) % {"n": hours}
+    return password_links.set_password_url(user, "teachers:staff_set_password")
 
 
 def _staff_mail(*, user, school, to, forgot):
@@ -74,7 +53,7 @@ def _staff_mail(*, user, school, to, forgot):
     with translation.override(user.mail_language if user.mail_language in ("nl", "en") else "nl"):
         context = {
             "url": set_password_url(user), "user": user, "school": school, "forgot": forgot,
-            "has_password": user.has_usable_password(), "valid_for": _valid_for(),
+            "has_password": user.has_usable_password(), "valid_for": password_links.valid_for(),
             "login_url": settings.SITE_URL + reverse("teachers:teacher_login"),
             "forgot_url": settings.SITE_URL + reverse("teachers:staff_forgot"),
         }
@@ -82,15 +61,6 @@ def _staff_mail(*, user, school, to, forgot):
             subject=gettext("Basispoort: uw account als medewerker"),
             body=render_to_string("teachers/email/staff_invitation.txt", context), to=to,
         )
-
-
-def _send(message):
-    try:
-        message.send()
-    except Exception:
-        logger.exception("A staff invitation could not be sent")
-        return False
-    return True
 
 
 def invite_staff(*, membership, request=None, by=None):
@@ -101,7 +71,8 @@ def invite_staff(*, membership, request=None, by=None):
     user = membership.user
     if not user.email or not user.is_active:
         return False
-    if not _send(_staff_mail(user=user, school=membership.school, to=[user.email], forgot=False)):
+    if not password_links.send_quietly(
+            _staff_mail(user=user, school=membership.school, to=[user.email], forgot=False)):
         return False
     Teacher.objects.filter(pk=membership.pk).update(invited_at=timezone.now())
     _audit(request, by, AuditEntry.Action.STAFF_INVITED, school=membership.school, detail=_who(user))
@@ -116,19 +87,17 @@ def not_activated(school):
 
 def send_staff_password_link(*, email):
     """"Wachtwoord vergeten?" on the staff login: mail a new link when ``email`` belongs to a
-    current staff member, and say nothing either way. As for parents, the same work is done for
-    known and unknown addresses, and the mail server is talked to from a background thread."""
+    current staff member, and say nothing either way: the same work is done for known and
+    unknown addresses (accounts/password_links.py)."""
     email = normalise_email(email)
-    if not cache.add("staff-forgot:" + hashlib.sha256(email.encode()).hexdigest(), True,
-                     timeout=FORGOT_MAIL_INTERVAL):
+    if not password_links.first_ask_in_a_while("staff", email):
         return
     user = User.objects.adult_for_email(email)
     membership = Teacher.objects.for_user(user) if user is not None and user.is_active else None
-    stand_in = User(username=email, email=email, kind=User.Kind.ADULT, password=make_password(None))
-    message = _staff_mail(user=user if membership else stand_in, forgot=True,
+    message = _staff_mail(user=user if membership else password_links.stand_in(email), forgot=True,
                           school=membership.school if membership else None,
                           to=[user.email] if membership else [])
-    threading.Thread(target=_send, args=[message], name=MAIL_THREAD_NAME).start()
+    password_links.send_in_background(message)
 
 
 # Adding staff, roles, substitutes -------------------------------------------------------------

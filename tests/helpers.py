@@ -12,7 +12,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from oauth2_provider.models import Application
 
-from homelogin.services import MAIL_THREAD_NAME
+from accounts.password_links import MAIL_THREAD_NAME
 from pupils import session
 
 

@@ -56,6 +56,7 @@ FAMILY_SOURCES = [
     "templates/homelogin/email/set_password.html", "templates/homelogin/email/set_password.txt",
     "homelogin/code_forms.py", "homelogin/guardian_forms.py", "homelogin/guardian_views.py",
     "homelogin/code_views.py", "homelogin/cards.py", "homelogin/services.py",
+    "accounts/password_links.py",
     # Parents' own pages: devices, rescue codes, what publishers know, the download.
     "templates/homelogin/_family_links.html", "templates/homelogin/_guardian_header.html",
     "templates/homelogin/guardian_devices.html", "templates/homelogin/guardian_rescue_code.html",

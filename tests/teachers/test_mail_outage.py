@@ -8,7 +8,8 @@ import threading
 import pytest
 from django.test import Client
 
-from homelogin.services import MAIL_THREAD_NAME, issue_home_code
+from accounts.password_links import MAIL_THREAD_NAME
+from homelogin.services import issue_home_code
 from tests.factories import GuardianLinkFactory
 from tests.helpers import SilentServer
 
