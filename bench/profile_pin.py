@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (label, file ending, function): the inclusive time of these, as a share of the whole.
 PARTS = [
-    ("finding the device's group and teacher (_classroom_group)", "pupils/views.py", "_classroom_group"),
+    ("finding the device's group and teacher (connected_group)", "pupils/classroom.py", "connected_group"),
     ("loading the pupil (get_object_or_404)", "django/shortcuts.py", "get_object_or_404"),
     ("the pupil's row lock (lock_for_attempt)", "pupils/models.py", "lock_for_attempt"),
     ("authenticate(): django-axes + the PIN check", "django/contrib/auth/__init__.py", "authenticate"),
-    ("login(): new session key, user_logged_in receivers", "django/contrib/auth/__init__.py", "login"),
+    ("the PIN check itself (check_secret)", "pupils/models.py", "check_secret"),
+    ("starting the pupil session (session.start: login(), new key)", "pupils/session.py", "start"),
     ("saving the session (SessionMiddleware.process_response)", "django/contrib/sessions/middleware.py",
      "process_response"),
     ("PostgreSQL statements (psycopg Cursor.execute)", "psycopg/cursor.py", "execute"),
