@@ -204,7 +204,7 @@ class ProductSerializer(serializers.ModelSerializer):
                                      help_text="Waar een tegel van het product naartoe gaat (https)")
     doelgroep = serializers.ChoiceField(source="audience", choices=list(AUDIENCES),
                                         help_text="leerlingen of leerkrachten")
-    icoon = IconField(required=False, help_text="PNG of WebP, hooguit 100 kB, base64; null: het standaardicoon")
+    icoon = IconField(source="icon", required=False, help_text="PNG of WebP, hooguit 100 kB, base64; null: het standaardicoon")
     icoon_url = serializers.CharField(source="icon_url", read_only=True,
                                       help_text="Het icoon zoals Basispoort het toont (eigen adres)")
     gewijzigd = serializers.DateTimeField(source="updated_at", read_only=True)

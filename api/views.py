@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, pagination, status
@@ -262,6 +263,12 @@ class ProductDetail(ProductMixin, PublisherView, generics.RetrieveUpdateDestroyA
             product.delete()
 
 
+class GrantListSchema(AutoSchema):
+    def _get_paginator(self):
+        # The list pages; a bulk grant answers with the plain list of what it granted.
+        return None if self.method == "POST" else super()._get_paginator()
+
+
 @extend_schema(parameters=[OpenApiParameter("product", OpenApiTypes.STR, required=False,
                                             description="Alleen toekenningen van deze productcode.")])
 class GrantList(PublisherView, generics.ListCreateAPIView):
@@ -275,6 +282,7 @@ class GrantList(PublisherView, generics.ListCreateAPIView):
     required_scope = "licenties"
     serializer_class = serializers.GrantSerializer
     pagination_class = ListPagination
+    schema = GrantListSchema()
 
     def get_queryset(self):
         grants = (ProductGrant.objects.filter(school=self.school(), product__publisher=self.publisher)
@@ -314,7 +322,7 @@ class GrantDetail(PublisherView, generics.GenericAPIView):
     @extend_schema(responses={204: None})
     def delete(self, request, *args, **kwargs):
         grants.revoke_grants(publisher=self.publisher, school=self.school(),
-                             ids=[self.kwargs["pk"]], request=request)
+                             ids=[int(self.kwargs["pk"])], request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
