@@ -197,14 +197,16 @@ class SoftwareField(serializers.Field):
 class ProductSerializer(serializers.ModelSerializer):
     code = serializers.RegexField(
         r"^[A-Za-z0-9._-]{1,64}$", help_text="Uw eigen productcode (letters, cijfers, . _ -), uniek bij u",
-        error_messages={"invalid": _("Een productcode bestaat uit letters, cijfers, punt, streepje of liggend streepje (hooguit 64).")})
+        error_messages={"invalid": _("Een productcode bestaat uit letters, cijfers, punt, streepje "
+                                     "of liggend streepje (hooguit 64).")})
     naam = serializers.CharField(source="name", max_length=200)
     software = SoftwareField(help_text="client_id van de OpenID Connect-client waarmee het product inlogt")
     start_url = serializers.URLField(source="launch_url", max_length=500,
                                      help_text="Waar een tegel van het product naartoe gaat (https)")
     doelgroep = serializers.ChoiceField(source="audience", choices=list(AUDIENCES),
                                         help_text="leerlingen of leerkrachten")
-    icoon = IconField(source="icon", required=False, help_text="PNG of WebP, hooguit 100 kB, base64; null: het standaardicoon")
+    icoon = IconField(source="icon", required=False,
+                      help_text="PNG of WebP, hooguit 100 kB, base64; null: het standaardicoon")
     icoon_url = serializers.CharField(source="icon_url", read_only=True,
                                       help_text="Het icoon zoals Basispoort het toont (eigen adres)")
     gewijzigd = serializers.DateTimeField(source="updated_at", read_only=True)

@@ -502,13 +502,13 @@ class Product(models.Model):
     def __str__(self):
         return f"{self.name} ({self.publisher})"
 
-    def clean(self):
-        if self.software_id and self.publisher_id and self.software.publisher_id != self.publisher_id:
-            raise ValidationError({"software": _("Deze software is van een andere uitgever.")})
-
     def save(self, *args, **kwargs):
         self.icon_hash = hashlib.sha256(bytes(self.icon)).hexdigest()[:16] if self.icon else ""
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.software_id and self.publisher_id and self.software.publisher_id != self.publisher_id:
+            raise ValidationError({"software": _("Deze software is van een andere uitgever.")})
 
     @property
     def icon_url(self):

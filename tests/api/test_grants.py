@@ -333,7 +333,8 @@ def test_the_icon_is_served_from_our_origin(api, client, product):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "max-age=31536000" in response["Cache-Control"]
     # A new icon is a new URL; the old one is gone.
-    changed = api.send("patch", "/api/v2/producten/RR-PLUS-5/", {"icoon": base64.b64encode(png(2, 2)).decode()})
+    changed = api.send("patch", "/api/v2/producten/RR-PLUS-5/",
+                       {"icoon": base64.b64encode(png(2, 2)).decode()})
     assert changed.json()["icoon_url"] != url and client.get(url).status_code == 404
     removed = api.send("patch", "/api/v2/producten/RR-PLUS-5/", {"icoon": None})
     assert removed.json()["icoon_url"].endswith("default.svg")
