@@ -17,4 +17,9 @@ urlpatterns = [
     re_path(rf"^{SCHOOL}/leerlingen/$", views.PupilList.as_view(), name="pupils"),
     re_path(rf"^{SCHOOL}/leerlingen/vervallen/$", views.RetiredPupilList.as_view(), name="pupils_retired"),
     re_path(rf"^{SCHOOL}/staf/$", views.StaffList.as_view(), name="staff"),
+    path("producten/", views.ProductList.as_view(), name="products"),
+    re_path(r"^producten/(?P<code>[A-Za-z0-9._-]{1,64})/$", views.ProductDetail.as_view(), name="product"),
+    re_path(rf"^{SCHOOL}/licenties/$", views.GrantList.as_view(), name="grants"),
+    re_path(rf"^{SCHOOL}/licenties/intrekken/$", views.GrantRevoke.as_view(), name="grants_revoke"),
+    re_path(rf"^{SCHOOL}/licenties/(?P<pk>[0-9]{{1,18}})/$", views.GrantDetail.as_view(), name="grant"),
 ]

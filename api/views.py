@@ -1,20 +1,24 @@
 """/api/v2/: the publishers' roster API. Every view: a client-credentials token of the
 publisher's API client (PublisherAuthentication) with the scope of the resource (HasScope);
-every school-bound view: the school's permission for this publisher (roster.school_for)."""
+every school-bound view: the school's permission for this publisher (roster.school_for).
+Writes (products, licence grants) go through api/grants.py, which audits them."""
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, pagination
+from rest_framework import generics, pagination, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from pupils.models import Pupil
 from schools.models import Group, School, Teacher
-from software.models import RetiredPseudonym, SyncPermission
+from software.models import Product, ProductGrant, RetiredPseudonym, SyncPermission
 
-from . import serializers
+from . import grants, serializers
 from .authentication import HasScope, PublisherAuthentication
 from .roster import Release, school_for
 
@@ -206,3 +210,134 @@ class StaffList(PublisherView, generics.ListAPIView):
             "pseudonyms": self.publisher.pseudonyms(f"user:{t.user_id}" for t in page)})
         return self.get_paginated_response(serializer.data)
 
+
+
+# Products and licence grants (scope "licenties")
+
+
+class ProductMixin:
+    required_scope = "licenties"
+    serializer_class = serializers.ProductSerializer
+
+    def get_queryset(self):
+        return (Product.objects.filter(publisher=self.publisher)
+                .select_related("software__application").order_by("code"))
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "publisher": self.publisher}
+
+
+class ProductList(ProductMixin, PublisherView, generics.ListCreateAPIView):
+    """Uw producten: naam, icoon, start-URL, doelgroep en de software (OpenID Connect-client)
+    waarmee het product inlogt. Een product kent u toe aan leerlingen of groepen via
+    ``/instellingen/{id}/licenties/``."""
+
+    pagination_class = ListPagination
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            product = serializer.save()
+            grants.record_api_write(self.request, publisher=self.publisher,
+                                    detail=f"product {product.code} ({product.name}) aangemaakt")
+
+
+@extend_schema(parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                            description="Uw productcode")])
+class ProductDetail(ProductMixin, PublisherView, generics.RetrieveUpdateDestroyAPIView):
+    """Eén product. Verwijderen trekt ook alle toekenningen ervan in, op alle scholen."""
+
+    lookup_field = "code"
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            product = serializer.save()
+            grants.record_api_write(self.request, publisher=self.publisher,
+                                    detail=f"product {product.code} ({product.name}) gewijzigd")
+
+    def perform_destroy(self, product):
+        with transaction.atomic():
+            count = product.grants.count()
+            grants.record_api_write(self.request, publisher=self.publisher,
+                                    detail=f"product {product.code} ({product.name}) verwijderd, "
+                                           f"met {count} toekenningen")
+            product.delete()
+
+
+class GrantListSchema(AutoSchema):
+    def _get_paginator(self):
+        # The list pages; a bulk grant answers with the plain list of what it granted.
+        return None if self.method == "POST" else super()._get_paginator()
+
+
+@extend_schema(parameters=[OpenApiParameter("product", OpenApiTypes.STR, required=False,
+                                            description="Alleen toekenningen van deze productcode.")])
+class GrantList(PublisherView, generics.ListCreateAPIView):
+    """Uw toekenningen van producten aan leerlingen en groepen van deze school. Toekennen gaat in
+    bulk: een lijst van toekenningen, samen hooguit 1000 leerlingen en groepen. Alles of niets:
+    een onbekend pseudoniem, een groep of product dat niet bestaat of niet van u is, en er wordt
+    niets opgeslagen (400, met de foute waarden). Een bestaande toekenning krijgt de nieuwe
+    data. Een leerling met een geldige toekenning ziet het product in Basispoort, op school en
+    thuis, en mag inloggen met de software ervan."""
+
+    required_scope = "licenties"
+    serializer_class = serializers.GrantSerializer
+    pagination_class = ListPagination
+    schema = GrantListSchema()
+
+    def get_queryset(self):
+        grants = (ProductGrant.objects.filter(school=self.school(), product__publisher=self.publisher)
+                  .select_related("product", "group", "pupil")
+                  .only("pk", "valid_from", "valid_until", "updated_at", "product__code",
+                        "group__external_id", "pupil__user_id", "pupil__inherited_subject")
+                  .order_by("pk"))
+        product = self.request.query_params.get("product")
+        return grants.filter(product__code=product) if product else grants
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        serializer = self.get_serializer(page, many=True, context={
+            **self.get_serializer_context(),
+            "pseudonyms": self.publisher.pseudonyms(g.pupil.subject for g in page if g.pupil_id)})
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(request=serializers.GrantRequestSerializer(many=True),
+                   responses={201: serializers.GrantSerializer(many=True)})
+    def post(self, request, *args, **kwargs):
+        school = self.school()
+        incoming = serializers.GrantRequestSerializer(data=request.data, many=True)
+        incoming.is_valid(raise_exception=True)
+        made, pseudonyms = grants.grant_products(
+            publisher=self.publisher, api_client=request.user.api_client, school=school,
+            items=incoming.validated_data, request=request)
+        data = serializers.GrantSerializer(made, many=True, context={"pseudonyms": pseudonyms}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class GrantDetail(PublisherView, generics.GenericAPIView):
+    """Eén toekenning intrekken."""
+
+    required_scope = "licenties"
+    serializer_class = serializers.GrantSerializer
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        grants.revoke_grants(publisher=self.publisher, school=self.school(),
+                             ids=[int(self.kwargs["pk"])], request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GrantRevoke(PublisherView, generics.GenericAPIView):
+    """Toekenningen in bulk intrekken, alles of niets: staat er één id bij die niet een
+    toekenning van u op deze school is, dan wordt niets ingetrokken (400)."""
+
+    required_scope = "licenties"
+    serializer_class = serializers.RevokeSerializer
+
+    @extend_schema(responses={200: serializers.RevokedSerializer})
+    def post(self, request, *args, **kwargs):
+        school = self.school()
+        incoming = self.get_serializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        count = grants.revoke_grants(publisher=self.publisher, school=school,
+                                     ids=incoming.validated_data["ids"], request=request)
+        return Response({"ingetrokken": count})

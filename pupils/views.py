@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from schools.models import Teacher
-from software.models import Software
+from software.models import Software, product_tiles_for
 
 from . import classroom as classroom_device
 from . import session
@@ -42,7 +42,8 @@ def classroom_pupil(request, pk):
 @never_cache
 def overview(request):
     """The software overview after a pupil logged in: school licences at school, home-use
-    licences only at home."""
+    licences only at home; and the products publishers granted the pupil or their group, at
+    school and at home (a publisher's grant is personal)."""
     pupil = session.logged_in_pupil(request)
     if pupil is None:
         return redirect("homelogin:home")
@@ -50,6 +51,7 @@ def overview(request):
     return render(request, "pupils/overview.html", {
         "pupil": pupil,
         "software": Software.objects.for_overview(pupil, at_home=at_home),
+        "products": product_tiles_for(pupil),
         "at_home": at_home,
     })
 

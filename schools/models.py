@@ -318,8 +318,11 @@ class AuditEntryQuerySet(models.QuerySet):
         from axes.helpers import get_client_ip_address
 
         user = getattr(request, "user", None) if request is not None else actor
+        # A publisher's API request has no person behind it (api.authentication.Publisher):
+        # no actor, and ``detail`` names the publisher.
+        is_person = isinstance(user, models.Model) and user.is_authenticated
         return self.create(
-            school=school, actor=user if user and user.is_authenticated else None,
+            school=school, actor=user if is_person else None,
             action=action, pupil=pupil, detail=printable(detail)[:500],
             ip_address=(get_client_ip_address(request) or None) if request is not None else None,
         )

@@ -4,7 +4,7 @@ from oauth2_provider.models import get_application_model
 
 from schools.models import AuditEntry
 
-from .models import Licence, Publisher, Release, Software
+from .models import Licence, Product, ProductGrant, Publisher, Release, Software
 
 Application = get_application_model()
 
@@ -94,3 +94,35 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Publishers manage their products and grants through the API (api/), which audits every write;
+# here platform staff only look.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(ReadOnlyAdmin):
+    list_display = ["name", "code", "publisher", "software", "audience", "updated_at"]
+    list_filter = ["publisher", "audience"]
+    search_fields = ["name", "code", "publisher__name"]
+    list_select_related = ["publisher", "software"]
+    exclude = ["icon"]
+
+
+@admin.register(ProductGrant)
+class ProductGrantAdmin(ReadOnlyAdmin):
+    list_display = ["product", "school", "pupil", "group", "valid_from", "valid_until", "updated_at"]
+    list_filter = ["product__publisher"]
+    search_fields = ["product__name", "product__code", "school__name", "school__brin"]
+    list_select_related = ["product", "school", "pupil", "group"]

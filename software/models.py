@@ -80,25 +80,32 @@ def forget_overviews(group_ids):
 class SoftwareQuerySet(models.QuerySet):
     def licensed_for(self, pupil, *, at_home=False, today=None):
         """The software ``pupil`` may use: licensed to their school, valid today, for all groups
-        or for the pupil's group, and for home use when ``at_home``. The one licence check:
-        the overview and the single sign-on both ask here."""
+        or for the pupil's group, and for home use when ``at_home``; or a publisher's valid
+        grant of a product of the software to the pupil or their group (ProductGrant: personal,
+        so at home too). The one licence check: the overview and the single sign-on both ask
+        here."""
         return self.filter(
-            pk__in=Licence.objects.valid(today)
-            .for_group(pupil.group)
-            .filter(home_use__in=[True] if at_home else [True, False])
-            .values("software_id")
+            models.Q(pk__in=self._school_licensed(pupil, at_home=at_home, today=today))
+            | models.Q(pk__in=ProductGrant.objects.valid(today).for_pupil(pupil)
+                       .values("product__software_id"))
         ).order_by("name")
 
+    @staticmethod
+    def _school_licensed(pupil, *, at_home, today):
+        return (Licence.objects.valid(today).for_group(pupil.group)
+                .filter(home_use__in=[True] if at_home else [True, False]).values("software_id"))
+
     def for_overview(self, pupil, *, at_home):
-        """licensed_for as a list (with publishers) for the overview. Every pupil of a group sees
-        the same list, so it is kept in the cache per group, gate and day, and dropped when a
-        licence, a program or a publisher changes (software/signals.py)."""
+        """The school's licences of licensed_for as a list (with publishers) for the overview.
+        Every pupil of a group sees the same list, so it is kept in the cache per group, gate and
+        day, and dropped when a licence, a program or a publisher changes (software/signals.py).
+        Granted products come as their own tiles (product_tiles_for)."""
         today = timezone.localdate()
         key = overview_cache_key(pupil.group_id, at_home, today)
         software = cache.get(key)
         if software is None:
-            software = list(self.licensed_for(pupil, at_home=at_home, today=today)
-                            .select_related("publisher"))
+            software = list(self.filter(pk__in=self._school_licensed(pupil, at_home=at_home, today=today))
+                            .order_by("name").select_related("publisher"))
             cache.set(key, software, OVERVIEW_CACHE_SECONDS)
         return software
 
@@ -420,3 +427,221 @@ class RetiredPseudonym(models.Model):
 
     def __str__(self):
         return f"{self.publisher}: {self.pseudonym[:8]}…"
+
+
+# Licence grants from publishers (api/): a publisher's products, granted per pupil or per group.
+
+ICON_MAX_BYTES = 100 * 1024
+ICON_TYPES = {"png": "image/png", "webp": "image/webp"}
+
+
+def icon_type(data):
+    """"png" or "webp" when ``data`` starts as one, else None. No SVG (it can carry script) and
+    nothing else: the icon is served from our origin to children's screens."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and data[12:15] == b"VP8":
+        return "webp"
+    return None
+
+
+def validate_icon(data):
+    if len(data) > ICON_MAX_BYTES:
+        raise ValidationError(_("Het icoon is groter dan 100 kB."), code="icon_too_large")
+    if icon_type(data) is None:
+        raise ValidationError(_("Het icoon moet een PNG- of WebP-afbeelding zijn."), code="icon_type")
+
+
+def validate_launch_url(url):
+    # http only on a developer's machine; a pupil's launch goes over TLS everywhere else.
+    allowed = ("https://", "http://") if settings.DEBUG else ("https://",)
+    if not url.startswith(allowed):
+        raise ValidationError(_("De start-URL moet met https:// beginnen."), code="launch_url_scheme")
+
+
+class ProductQuerySet(models.QuerySet):
+    def granted_to(self, pupil, *, today=None):
+        """The products ``pupil`` holds a valid grant of (their own or their groups')."""
+        return self.filter(pk__in=ProductGrant.objects.valid(today).for_pupil(pupil).values("product_id"))
+
+
+class Product(models.Model):
+    """What a publisher sells and grants through the API (licenties): a name, an icon and where
+    it starts, launched through one of the publisher's Software titles (its OpenID Connect
+    client), for pupils or for staff."""
+
+    class Audience(models.TextChoices):
+        PUPILS = "pupils", _("leerlingen")
+        STAFF = "staff", _("leerkrachten")
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="products")
+    software = models.ForeignKey(Software, on_delete=models.CASCADE, related_name="products")
+    code = models.CharField(_("productcode"), max_length=64)
+    name = models.CharField(_("naam"), max_length=200)
+    launch_url = models.URLField(_("start-URL"), max_length=500, validators=[validate_launch_url])
+    audience = models.CharField(_("doelgroep"), max_length=6, choices=Audience.choices,
+                                default=Audience.PUPILS)
+    # The icon lives here and is served from our origin (software.views.product_icon): a
+    # publisher's URL on a child's screen would be a tracking pixel, and CSP allows only us.
+    icon = models.BinaryField(_("icoon"), max_length=ICON_MAX_BYTES, null=True, blank=True,
+                              validators=[validate_icon])
+    icon_hash = models.CharField(max_length=16, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("producten")
+        ordering = ["publisher__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["publisher", "code"], name="product_code_unique_per_publisher"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.publisher})"
+
+    def save(self, *args, **kwargs):
+        self.icon_hash = hashlib.sha256(bytes(self.icon)).hexdigest()[:16] if self.icon else ""
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.software_id and self.publisher_id and self.software.publisher_id != self.publisher_id:
+            raise ValidationError({"software": _("Deze software is van een andere uitgever.")})
+
+    @property
+    def icon_url(self):
+        """Our own URL of the icon, with its hash in it: cached for a year, a new icon a new URL."""
+        if not self.icon_hash:
+            return static("img/software/default.svg")
+        from django.urls import reverse
+
+        return reverse("software:product_icon", args=[self.pk, self.icon_hash])
+
+
+class ProductGrantQuerySet(models.QuerySet):
+    def valid(self, today=None):
+        """Grants in force today whose school still lets the product's publisher in: a revoked
+        synchronisation permission ends every grant of that publisher at the school at once."""
+        today = today or timezone.localdate()
+        return self.filter(
+            models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=today),
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=today),
+            product__audience=Product.Audience.PUPILS,
+            school__active=True,
+            school__sync_permissions__publisher=models.F("product__publisher"),
+            school__sync_permissions__granted=True,
+        )
+
+    def for_pupil(self, pupil):
+        """Grants to ``pupil`` at their school, to their group or to a composed group of theirs."""
+        return self.filter(school_id=pupil.school_id).filter(
+            models.Q(pupil_id=pupil.pk) | models.Q(group_id=pupil.group_id)
+            | models.Q(group__members=pupil.pk)
+        )
+
+
+class ProductGrant(models.Model):
+    """A publisher's licence of one product for one pupil or one group of a school, granted
+    through the API (api/grants.py). Valid from/until a date (open-ended when empty)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="grants")
+    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="product_grants")
+    pupil = models.ForeignKey("pupils.Pupil", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="product_grants")
+    group = models.ForeignKey("schools.Group", null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="product_grants")
+    valid_from = models.DateField(_("geldig vanaf"), null=True, blank=True)
+    valid_until = models.DateField(_("geldig tot en met"), null=True, blank=True)
+    granted_by = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("toegekend door"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ProductGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("productlicentie")
+        verbose_name_plural = _("productlicenties")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(pupil__isnull=True, group__isnull=False)
+                | models.Q(pupil__isnull=False, group__isnull=True),
+                name="product_grant_pupil_or_group",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="product_grant_valid_until_after_from",
+            ),
+            # NULLs never clash: a pupil's grant and a group's grant of a product each once.
+            models.UniqueConstraint(fields=["product", "pupil"], name="product_grant_unique_pupil"),
+            models.UniqueConstraint(fields=["product", "group"], name="product_grant_unique_group"),
+        ]
+
+    def __str__(self):
+        return f"{self.product.name} — {self.pupil or self.group}"
+
+
+# The overview's cached product tiles: per group and day, under a version per school that every
+# change of a grant, a product or a school's permission replaces (software/signals.py, api/).
+
+def _grants_version_key(school_id):
+    return f"product-grants-version:{school_id}"
+
+
+def forget_product_grants(school_ids):
+    """Every cached product tile of these schools is stale from now on."""
+    cache.set_many({_grants_version_key(s): secrets.token_hex(4) for s in set(school_ids)},
+                   OVERVIEW_CACHE_SECONDS * 24)
+
+
+def _group_product_tiles(group_id, school_id, today):
+    """{pupil id or None (the whole group): [product tiles]} of one group, in two queries."""
+    grants = list(
+        ProductGrant.objects.valid(today).filter(school_id=school_id)
+        .filter(models.Q(group_id=group_id) | models.Q(pupil__group_id=group_id, pupil__active=True)
+                | models.Q(group__members__group_id=group_id))
+        .distinct().select_related("product").defer("product__icon")
+    )
+    composed = {g.group_id for g in grants if g.group_id and g.group_id != group_id}
+    members = {}
+    if composed:
+        from schools.models import Group
+
+        for pupil_id, composed_id in Group.members.through.objects.filter(
+                group_id__in=composed, pupil__group_id=group_id).values_list("pupil_id", "group_id"):
+            members.setdefault(composed_id, []).append(pupil_id)
+    tiles = {}
+    for grant in grants:
+        product = grant.product
+        tile = {"pk": product.pk, "name": product.name, "icon_url": product.icon_url}
+        if grant.pupil_id:
+            owners = [grant.pupil_id]
+        elif grant.group_id == group_id:
+            owners = [None]
+        else:
+            owners = members.get(grant.group_id, [])
+        for owner in owners:
+            tiles.setdefault(owner, {})[product.pk] = tile
+    return {owner: list(by_pk.values()) for owner, by_pk in tiles.items()}
+
+
+def product_tiles_for(pupil):
+    """The products granted to ``pupil`` as overview tiles, sorted by name, from the cache (one
+    group's grants per school version and day; two queries on a miss)."""
+    today = timezone.localdate()
+    version_key = _grants_version_key(pupil.school_id)
+    version = cache.get(version_key)
+    if version is None:  # never set, or evicted: a fresh one, so no older entry is read again
+        cache.add(version_key, secrets.token_hex(4), OVERVIEW_CACHE_SECONDS * 24)
+        version = cache.get(version_key, "")
+    key = f"product-grants:{pupil.group_id}:{version}:{today.isoformat()}"
+    tiles = cache.get(key)
+    if tiles is None:
+        tiles = _group_product_tiles(pupil.group_id, pupil.school_id, today)
+        cache.set(key, tiles, OVERVIEW_CACHE_SECONDS)
+    mine = {t["pk"]: t for t in tiles.get(None, []) + tiles.get(pupil.pk, [])}
+    return sorted(mine.values(), key=lambda t: t["name"].lower())

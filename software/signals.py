@@ -1,5 +1,5 @@
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from oauth2_provider.models import (
     get_access_token_model,
@@ -10,7 +10,16 @@ from oauth2_provider.models import (
 
 from schools.models import Group
 
-from .models import Licence, Publisher, Software, forget_overviews
+from .models import (
+    Licence,
+    Product,
+    ProductGrant,
+    Publisher,
+    Software,
+    SyncPermission,
+    forget_overviews,
+    forget_product_grants,
+)
 
 
 @receiver(user_logged_out)
@@ -47,3 +56,26 @@ def software_changed(sender, instance, **kwargs):
 def publisher_changed(sender, instance, **kwargs):
     forget_overviews(Group.objects.filter(school__licences__software__publisher=instance)
                      .values_list("pk", flat=True))
+
+
+# The overview's cached product tiles (product_tiles_for): a product's name or icon, and a
+# school's permission for its publisher, change what every grant at those schools shows.
+# Grants themselves are written and revoked in bulk by api/grants.py, which forgets them itself
+# (a post_delete receiver would turn every bulk delete into a row-by-row one); an edit in
+# /beheer/ is one row.
+
+
+@receiver(post_save, sender=Product)
+@receiver(pre_delete, sender=Product)
+def product_changed(sender, instance, **kwargs):
+    forget_product_grants(ProductGrant.objects.filter(product=instance).values_list("school_id", flat=True))
+
+
+@receiver([post_save, post_delete], sender=SyncPermission)
+def sync_permission_changed(sender, instance, **kwargs):
+    forget_product_grants([instance.school_id])
+
+
+@receiver(post_save, sender=ProductGrant)
+def product_grant_changed(sender, instance, **kwargs):
+    forget_product_grants([instance.school_id])

@@ -6,11 +6,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedRedirect
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from oauth2_provider import views as oauth2_views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.settings import oauth2_settings
@@ -20,7 +20,9 @@ from basispoort.middleware import SESSION_STARTED
 from schools.models import Teacher
 
 from . import signon
-from .models import Software
+from .models import ICON_TYPES, Product, Software, icon_type
+
+ICON_CACHE_SECONDS = 365 * 24 * 3600
 
 
 def _at_home(request):
@@ -217,3 +219,35 @@ class DiscoveryView(oauth2_views.ConnectDiscoveryInfoView):
         response = JsonResponse(data)
         response["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+@never_cache
+def product_launch(request, pk):
+    """A granted product's tile: like ``launch``, to the product's start URL, for a pupil who
+    holds a valid grant of it (ProductGrant); its software's /o/authorize/ then lets them in by
+    the same grant (SoftwareQuerySet.licensed_for)."""
+    product = get_object_or_404(Product.objects.select_related("software").defer("icon"), pk=pk)
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("homelogin:home")
+    pupil = getattr(user, "pupil", None) if user.kind == User.Kind.PUPIL else None
+    if pupil is None or not pupil.active or not Product.objects.granted_to(pupil).filter(pk=pk).exists():
+        return _not_licensed(request, product.software)
+    separator = "&" if "?" in product.launch_url else "?"
+    return redirect(f"{product.launch_url}{separator}{urlencode({'iss': settings.SITE_URL})}")
+
+
+@cache_control(public=True, max_age=ICON_CACHE_SECONDS, immutable=True)
+def product_icon(request, pk, icon_hash):
+    """A product's icon, from our own origin: the hash in the URL changes with the icon, so it
+    may be cached for a year. Only PNG and WebP were accepted (no SVG), and nosniff keeps a
+    browser from reading the bytes as anything else."""
+    product = get_object_or_404(Product.objects.only("icon", "icon_hash"), pk=pk, icon_hash=icon_hash)
+    data = bytes(product.icon or b"")
+    kind = icon_type(data)
+    if kind is None:
+        raise Http404
+    response = HttpResponse(data, content_type=ICON_TYPES[kind])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

@@ -101,3 +101,23 @@ def test_the_demo_publisher_reads_de_regenboog_and_not_het_anker(client, setting
     assert len(api.all(f"/api/v2/instellingen/{regenboog}/leerlingen/")) >= 45
     anker = School.objects.get(name="CBS Het Anker")
     assert api.get(f"/api/v2/instellingen/{anker.brin}{anker.vestiging}/leerlingen/").status_code == 403
+
+
+def test_emma_alone_has_the_demo_publishers_product(client, settings, db):
+    from pupils.models import Pupil
+    from tests.api.publisher import Api
+    from tests.helpers import log_in_pupil
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # still one grant
+    token = client.post("/o/token/", {
+        "grant_type": "client_credentials", "client_id": "demo-uitgever-api",
+        "client_secret": settings.DEMO_PUBLISHER_SECRET})
+    grants = Api(client, token.json()["access_token"]).all("/api/v2/instellingen/99XX00/licenties/")
+    assert [g["product"] for g in grants] == ["RR-PLUS"]
+    emma = Pupil.objects.get(first_name="Emma", last_name="Vries")
+    log_in_pupil(client, emma)
+    assert "Rekenroute Plus" in client.get("/overzicht/").content.decode()
+    classmate = Pupil.objects.filter(group=emma.group).exclude(pk=emma.pk).first()
+    log_in_pupil(client, classmate)
+    assert "Rekenroute Plus" not in client.get("/overzicht/").content.decode()

@@ -21,7 +21,15 @@ from homelogin.services import issue_home_code
 from pupils.models import Pupil
 from pupils.pictures import TILE_PICTURES, grid_for
 from schools.models import Group, School, Teacher
-from software.models import ApiClient, Licence, Publisher, Software, SyncPermission
+from software.models import (
+    ApiClient,
+    Licence,
+    Product,
+    ProductGrant,
+    Publisher,
+    Software,
+    SyncPermission,
+)
 
 DEMO_PASSWORD = "basispoort-demo"
 GUARDIAN_EMAIL = "ouder@example.nl"
@@ -65,6 +73,7 @@ DEMO_PUBLISHER_TITLES = {"rekenroute": True, "spellingsterren": False}
 # permission of De Regenboog and not of Het Anker, which licenses Rekenroute too.
 DEMO_API_CLIENT = "demo-uitgever-api"
 DEMO_API_PUBLISHER = "Uitgeverij Tulp"
+DEMO_PRODUCT_CODE = "RR-PLUS"  # its product, granted to Emma alone (licence grants, api/grants.py)
 # slug: (name, publisher, home use, only for these Regenboog groups)
 SOFTWARE = {
     "rekenroute": ("Rekenroute", "Uitgeverij Tulp", True, None),
@@ -103,7 +112,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Emma de Vries (Groep 5a): PIN {EMMA_PIN}, home login code {code}")
         self.stdout.write(f"Daan de Vries (Groep 3): pictures {', '.join(DAAN_PICTURES)}")
         self.stdout.write(f"Demo publisher's API client: {DEMO_API_CLIENT} / "
-                          f"{settings.DEMO_PUBLISHER_SECRET} (roster of OBS De Regenboog)")
+                          f"{settings.DEMO_PUBLISHER_SECRET} (roster of OBS De Regenboog; "
+                          f"product {DEMO_PRODUCT_CODE} granted to Emma)")
         if options["verbosity"] > 1:
             for name, secret in pins:
                 self.stdout.write(f"  {name}: {secret}")
@@ -169,7 +179,8 @@ class Command(BaseCommand):
                 GuardianLink.objects.create(pupil=child, guardian=guardian)
 
         self.software(regenboog, anker, groep3)
-        self.api_client(regenboog, anker)
+        api_client = self.api_client(regenboog, anker)
+        self.product_grant(api_client)
         return pins
 
     def school(self, brin, name):
@@ -261,6 +272,22 @@ class Command(BaseCommand):
             school=regenboog, publisher=publisher,
             defaults={"granted": True, "revoked_at": None, "shares_staff_email": False})
         SyncPermission.objects.filter(school=anker, publisher=publisher).delete()
+        return ApiClient.objects.get(application=application)
+
+    def product_grant(self, api_client):
+        """Uitgeverij Tulp's product "Rekenroute Plus", granted through the API to Emma alone:
+        her overview shows it, her classmates' do not."""
+        product, _ = Product.objects.update_or_create(
+            publisher=api_client.publisher, code=DEMO_PRODUCT_CODE,
+            defaults={"name": "Rekenroute Plus", "software": Software.objects.get(slug="rekenroute"),
+                      "launch_url": f"{settings.SITE_URL}/demo-uitgever/rekenroute/",
+                      "audience": Product.Audience.PUPILS, "icon": None},
+        )
+        ProductGrant.objects.update_or_create(
+            product=product, pupil=self.emma,
+            defaults={"school": self.emma.school, "valid_from": None, "valid_until": None,
+                      "granted_by": api_client},
+        )
 
     def software(self, regenboog, anker, groep3):
         publishers = {
