@@ -32,6 +32,7 @@ from django_otp import devices_for_user
 from accounts.models import User
 from homelogin.services import MAIL_THREAD_NAME, normalise_email
 from schools.models import AuditEntry, Teacher
+from software import backchannel
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +227,7 @@ def reset_second_step(*, membership, request):
 def disconnect_classroom_device(*, device, request):
     device.revoked_at = timezone.now()
     device.save(update_fields=["revoked_at"])
+    backchannel.end_device_sessions(device.device_id)
     _audit(request, None, AuditEntry.Action.DEVICE_DISCONNECTED, school=device.group.school,
            detail=device.group.name)
 
