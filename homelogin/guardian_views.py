@@ -19,6 +19,7 @@ from basispoort.cookies import cookie_name, delete_cookie, set_cookie
 from basispoort.throttle import throttled, throttled_response
 from pupils.gate import pupil_login, tile_labels
 from pupils.models import Pupil
+from software import backchannel
 
 from .guardian_forms import ForgotPasswordForm, GuardianLoginForm, GuardianSetPasswordForm
 from .services import remember_parent_language, send_password_link
@@ -75,6 +76,7 @@ def guardian_login(request):
         initial={"username": remembered, "remember": bool(remembered)},
     )
     if form.is_valid():
+        backchannel.end_session(request)  # a child's session on this browser ends, at publishers too
         login(request, form.get_user())  # a new session key
         response = redirect("homelogin:guardian_children")
         if form.cleaned_data["remember"]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from basispoort.cookies import cookie_name, delete_cookie, get_signed_cookie, set_cookie
 from schools.models import Teacher
+from software import backchannel
 
 from .models import ClassroomDevice
 
@@ -41,6 +42,12 @@ def _parts(request):
 def is_classroom_device(request):
     """True when this browser carries a classroom cookie (not checked further)."""
     return cookie_name(COOKIE) in request.COOKIES
+
+
+def device_id(request):
+    """The id of this browser's classroom device row (unchecked), or None."""
+    parts = _parts(request)
+    return _row_id(parts) if parts else None
 
 
 def device_key(request):
@@ -123,6 +130,9 @@ def disconnect(request, response):
         ClassroomDevice.objects.filter(device_id=_row_id(parts), revoked_at=None).update(
             revoked_at=timezone.now())
         forget_classrooms(devices=[_row_id(parts)])
+        # The pupils who used it are logged out at the publishers too: the next child on this
+        # tablet never lands in the previous child's work.
+        backchannel.end_device_sessions(_row_id(parts))
     return delete_cookie(response, COOKIE)
 
 

@@ -16,11 +16,16 @@ def _tiles_url(request):
     return reverse("pupils:classroom") if classroom.is_classroom_device(request) else None
 
 
+def _classroom_device(request):
+    return classroom.device_id(request) if request.pupil_gate == "school" else None
+
+
 class PupilSessionMiddleware:
     """Ends a pupil's session that may not go on (pupils/session.py) before any view runs, and
     tells the apps below pupils/ (the OpenID Connect provider) what they need to know without
-    importing it: ``request.pupil``, ``request.pupil_gate`` ("school", "home" or None) and
-    ``request.pupil_tiles_url()``."""
+    importing it: ``request.pupil``, ``request.pupil_gate`` ("school", "home" or None),
+    ``request.pupil_tiles_url()`` and ``request.pupil_classroom_device()`` (the classroom
+    device's id a school session runs on, or None)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -31,4 +36,5 @@ class PupilSessionMiddleware:
             logout(request)
         request.pupil_gate = session.gate(request)
         request.pupil_tiles_url = partial(_tiles_url, request)
+        request.pupil_classroom_device = partial(_classroom_device, request)
         return self.get_response(request)

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from basispoort.middleware import clock_went_back
+from software import backchannel
 
 from .models import Pupil
 
@@ -28,7 +29,8 @@ RETURN = "pupil_return"  # where "Uitloggen" leads: the tiles this pupil came fr
 
 def start(request, pupil, *, gate, return_url, device=None):
     """Log ``pupil`` in on ``gate`` with a new session key: whoever was logged in on this
-    browser before (a parent) is logged out."""
+    browser before (a parent, a sibling) is logged out, also at the publishers they opened."""
+    backchannel.end_session(request)  # login() drops the session without user_logged_out
     login(request, pupil.user, backend="pupils.backends.PupilSecretBackend")
     request.session.update({
         GATE: gate, SINCE: timezone.localdate().isoformat(), SEEN: time.time(), DEVICE: device,

@@ -4,7 +4,7 @@ from oauth2_provider.models import get_application_model
 
 from schools.models import AuditEntry
 
-from .models import Licence, Product, ProductGrant, Publisher, Release, Software
+from .models import Licence, Product, ProductGrant, Publisher, PublisherSession, Release, Software
 
 Application = get_application_model()
 
@@ -88,6 +88,24 @@ class ReleaseAdmin(admin.ModelAdmin):
     search_fields = ["client_id", "user__username"]
     list_select_related = ["user", "publisher", "software"]
     readonly_fields = ["user", "publisher", "software", "client_id", "channel", "claims", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PublisherSession)
+class PublisherSessionAdmin(admin.ModelAdmin):
+    # Which software a session opened and whether its logout token arrived (software/backchannel.py):
+    # read-only, pruned after a week.
+    list_display = ["created_at", "software", "user", "logged_out_at", "delivered_at", "attempts"]
+    list_filter = ["software__publisher"]
+    search_fields = ["software__name", "user__username"]
+    list_select_related = ["software", "user"]
+    readonly_fields = ["sid", "user", "software", "classroom_device", "created_at", "logged_out_at",
+                       "delivered_at", "attempts"]
 
     def has_add_permission(self, request):
         return False

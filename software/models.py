@@ -77,6 +77,14 @@ def forget_overviews(group_ids):
     cache.delete_many([overview_cache_key(g, home, today) for g in group_ids for home in (False, True)])
 
 
+def logout_uri_schemes():
+    """The schemes a back-channel logout URI may have: those allowed for redirect URIs (https;
+    also http when DEBUG)."""
+    from oauth2_provider.settings import oauth2_settings
+
+    return oauth2_settings.ALLOWED_REDIRECT_URI_SCHEMES
+
+
 class SoftwareQuerySet(models.QuerySet):
     def licensed_for(self, pupil, *, at_home=False, today=None):
         """The software ``pupil`` may use: licensed to their school, valid today, for all groups
@@ -139,6 +147,19 @@ class Software(models.Model):
         related_name="software", verbose_name=_("OpenID Connect-client"),
     )
 
+    # OpenID Connect Back-Channel Logout 1.0: where this client hears that a pupil's Basispoort
+    # session ended (software/backchannel.py).
+    backchannel_logout_uri = models.URLField(
+        _("back-channel-logout-URI"), blank=True, max_length=500,
+        help_text=_("Hier krijgt de software een uitlogbericht (logout token) als de leerling "
+                    "uitlogt bij Basispoort. Alleen https."),
+    )
+    backchannel_logout_session_required = models.BooleanField(
+        _("sessie-id (sid) vereist"), default=True,
+        help_text=_("De software verwacht de sid-claim in het uitlogbericht; Basispoort stuurt "
+                    "die altijd mee."),
+    )
+
     objects = SoftwareQuerySet.as_manager()
 
     class Meta:
@@ -148,6 +169,15 @@ class Software(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # A logout token names a pupil's session: it travels encrypted, or (the demo publisher on
+        # a development machine) over the plain http that DEBUG allows for redirect URIs too.
+        if self.backchannel_logout_uri:
+            scheme = self.backchannel_logout_uri.split(":", 1)[0].lower()
+            if scheme not in logout_uri_schemes():
+                raise ValidationError({"backchannel_logout_uri": _(
+                    "Het back-channel-logout-URI moet met https:// beginnen.")})
 
     @property
     def icon_url(self):
@@ -233,6 +263,8 @@ class IssuedCode(models.Model):
 
     code_hash = models.CharField(max_length=64, unique=True)
     auth_time = models.DateTimeField()
+    # The session's id (the ID token's ``sid``, software/backchannel.py).
+    sid = models.CharField(max_length=64, blank=True)
     token_family = models.UUIDField(null=True, db_index=True)
     redeemed_at = models.DateTimeField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -427,6 +459,52 @@ class RetiredPseudonym(models.Model):
 
     def __str__(self):
         return f"{self.publisher}: {self.pseudonym[:8]}…"
+
+
+# OpenID Connect Back-Channel Logout (software/backchannel.py).
+
+
+class PublisherSessionQuerySet(models.QuerySet):
+    def live(self):
+        """Sessions not yet ended; a pupil's session ends by the end of its day at the latest
+        (a staff member's within 12 hours), so an older row is never sent a logout."""
+        return self.filter(logged_out_at=None, created_at__gte=timezone.now() - PUBLISHER_SESSION_DAY)
+
+
+PUBLISHER_SESSION_DAY = timedelta(days=1)
+PUBLISHER_SESSION_RETENTION = timedelta(days=7)
+
+
+class PublisherSession(models.Model):
+    """A publisher's software that a Basispoort login session opened: written when the
+    authorization code is issued, so that when the session ends (``Uitloggen``, a sibling's
+    login on the same browser, a disconnected classroom device) exactly these publishers get a
+    logout token. A session that opens no software has no rows. Kept a week (delivery is
+    retried for well under an hour), pruned as new rows are written."""
+
+    sid = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    software = models.ForeignKey(Software, on_delete=models.CASCADE, related_name="sessions")
+    # The classroom device (pupils.ClassroomDevice.device_id) the session ran on, if any: a
+    # teacher's disconnect ends every session opened on it.
+    classroom_device = models.CharField(max_length=32, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("geopend"), auto_now_add=True, db_index=True)
+    logged_out_at = models.DateTimeField(_("uitgelogd"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("uitlogbericht afgeleverd"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+
+    objects = PublisherSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sessie bij uitgever")
+        verbose_name_plural = _("sessies bij uitgevers")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["sid", "software"], name="publisher_session_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.software}: {self.sid[:8]}…"
 
 
 # Licence grants from publishers (api/): a publisher's products, granted per pupil or per group.

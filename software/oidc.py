@@ -21,6 +21,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.openid import Server
 
 from schools.models import Teacher
+from software import backchannel
 from software.models import PUPIL_CLAIMS, ApiClient, IssuedCode, Licence, Release, code_hash
 
 Grant = get_grant_model()
@@ -143,8 +144,13 @@ class BasispoortValidator(OAuth2Validator):
         grant = super()._create_authorization_code(request, code, expires)
         now = timezone.now()
         IssuedCode.objects.filter(created_at__lt=now - ISSUED_CODE_RETENTION).delete()
+        sid = getattr(request, "sid", None) or ""
         IssuedCode.objects.create(code_hash=code_hash(code["code"]),
-                                  auth_time=getattr(request, "auth_time", None) or now)
+                                  auth_time=getattr(request, "auth_time", None) or now, sid=sid)
+        if sid:
+            # Which software this session opened: it hears when the session ends.
+            backchannel.record(sid=sid, user=request.user, software=request.client.software,
+                               classroom_device=getattr(request, "classroom_device", ""))
         return grant
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
@@ -166,6 +172,7 @@ class BasispoortValidator(OAuth2Validator):
             request.nonce = grant.nonce
         issued = IssuedCode.objects.filter(code_hash=code_hash(code)).first()
         request.auth_time = issued.auth_time if issued else None
+        request.sid = issued.sid if issued else ""
         return True
 
     # validate_code deleted the grant; what oauthlib asks about it afterwards comes from the
@@ -198,15 +205,18 @@ class BasispoortValidator(OAuth2Validator):
         return result
 
     # auth_time: when this session logged in (the authorize view stored it with the code), also
-    # in the ID token of a refresh; not the account's last login anywhere.
+    # in the ID token of a refresh; not the account's last login anywhere. sid: the session's
+    # id, which a back-channel logout token names (software/backchannel.py).
 
     def get_id_token_dictionary(self, token, token_handler, request):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
-        auth_time = getattr(request, "auth_time", None)
+        auth_time, sid = getattr(request, "auth_time", None), getattr(request, "sid", None)
         refreshed = getattr(request, "refresh_token_instance", None)
         if auth_time is None and refreshed is not None and refreshed.token_family:
-            auth_time = IssuedCode.objects.filter(token_family=refreshed.token_family).values_list(
-                "auth_time", flat=True).first()
+            auth_time, sid = IssuedCode.objects.filter(token_family=refreshed.token_family).values_list(
+                "auth_time", "sid").first() or (None, None)
         if auth_time is not None:
             claims["auth_time"] = int(auth_time.timestamp())
+        if sid:
+            claims["sid"] = sid
         return claims, expiration_time

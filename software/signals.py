@@ -1,4 +1,4 @@
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from oauth2_provider.models import (
@@ -10,6 +10,7 @@ from oauth2_provider.models import (
 
 from schools.models import Group
 
+from . import backchannel
 from .models import (
     Licence,
     Product,
@@ -22,10 +23,20 @@ from .models import (
 )
 
 
+@receiver(user_logged_in)
+def end_replaced_session(sender, request, user, **kwargs):
+    """A new login on this browser is a new session with its own sid. Django keeps the old
+    session's data when the same person logs in again: that session has ended, at the
+    publishers too. (Another person's login flushes the session before this runs; the
+    pupils' login ends it first, pupils/session.py.)"""
+    backchannel.end_session(request)
+
+
 @receiver(user_logged_out)
 def end_oidc_session(sender, request, user, **kwargs):
-    """"Uitloggen" at Basispoort also ends what publishers hold: every code and token issued for
-    this user stops working at once."""
+    """"Uitloggen" at Basispoort (or a session that ran out) also ends what publishers hold:
+    every code and token issued for this user stops working at once."""
+    backchannel.end_session(request)  # and each publisher opened in this session hears it
     if user is None:
         return
     for model in (get_grant_model(), get_refresh_token_model(), get_access_token_model(),

@@ -19,7 +19,7 @@ from accounts.models import User
 from basispoort.middleware import SESSION_STARTED
 from schools.models import Teacher
 
-from . import signon
+from . import backchannel, signon
 from .models import ICON_TYPES, Product, Software, icon_type
 
 ICON_CACHE_SECONDS = 365 * 24 * 3600
@@ -123,6 +123,11 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
         # The code remembers when this session logged in: the ID token's auth_time.
         auth_time = request.session.get(SESSION_STARTED)
         credentials["auth_time"] = datetime.fromtimestamp(auth_time, tz=UTC) if auth_time else None
+        # ... and its id (the ID token's sid), and the classroom device it runs on, so that the
+        # software hears when the session ends (software/backchannel.py).
+        credentials["sid"] = backchannel.session_id(request)
+        device = getattr(request, "pupil_classroom_device", None)
+        credentials["classroom_device"] = (device() if device else None) or ""
         return super().create_authorization_response(request, scopes, credentials, allow)
 
     def redirect(self, redirect_to, application):
@@ -214,6 +219,7 @@ class DiscoveryView(oauth2_views.ConnectDiscoveryInfoView):
             "claims_parameter_supported": False,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
+            **backchannel.discovery_metadata(),
         })
         data.pop("client_id_metadata_document_supported", None)
         response = JsonResponse(data)

@@ -16,6 +16,7 @@ from basispoort import lockout
 from basispoort.throttle import throttled, throttled_response
 from homelogin.guardian_forms import GuardianSetPasswordForm
 from schools.models import STAFF_SCHOOL_SESSION_KEY, AuditEntry, Teacher
+from software import backchannel
 
 from . import second_step as otp_steps
 from . import staff
@@ -46,6 +47,9 @@ class TeacherLoginView(auth_views.LoginView):
         return super().get(request, *args, **kwargs)
 
     def form_valid(self, form):
+        # A pupil logged in on this browser (the teacher at the classroom tablet) is logged out
+        # by this login, at the publishers too: login() drops the session without a signal.
+        backchannel.end_session(self.request)
         super().form_valid(form)
         _membership, response = staff_membership(self.request, next_url=self.get_success_url())
         return response or redirect(self.get_success_url())

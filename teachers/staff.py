@@ -24,6 +24,7 @@ from accounts import password_links
 from accounts.models import User
 from homelogin.services import normalise_email
 from schools.models import AuditEntry, Teacher
+from software import backchannel
 
 logger = logging.getLogger(__name__)
 
@@ -195,6 +196,7 @@ def reset_second_step(*, membership, request):
 def disconnect_classroom_device(*, device, request):
     device.revoked_at = timezone.now()
     device.save(update_fields=["revoked_at"])
+    backchannel.end_device_sessions(device.device_id)
     _audit(request, None, AuditEntry.Action.DEVICE_DISCONNECTED, school=device.group.school,
            detail=device.group.name)
 

@@ -5,7 +5,9 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from basispoort.taskworker import in_process_worker
 from pupils.models import Pupil
+from software.models import PublisherSession
 
 
 @pytest.fixture
@@ -49,3 +51,24 @@ def test_spellingsterren_gets_no_name(page, demo_world):
     page.get_by_role("link", name="Spellingsterren").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Hallo! Groep 5a"))).to_be_visible()
     assert page.locator("[data-claim=given_name]").count() == 0
+
+
+def test_logging_out_of_basispoort_ends_emmas_session_at_the_publisher(page, demo_world):
+    # Back-channel logout: the logout token goes from the task queue to the demo publisher's
+    # endpoint over HTTP, as it would to an outside publisher, and ends the publisher's own
+    # session (its own cookie, not Basispoort's).
+    emma_logs_in_at_school(page)
+    page.get_by_role("link", name="Rekenroute").click()
+    expect(page.get_by_text("Ingelogd als Emma")).to_be_visible()
+    page.goto("/demo-uitgever/rekenroute/")
+    expect(page.get_by_text("Ingelogd als Emma")).to_be_visible()
+
+    page.goto("/overzicht/")
+    page.get_by_role("button", name="Uitloggen").click()
+    expect(page.get_by_role("link", name="Emma")).to_be_visible()  # the class's tiles again
+    assert in_process_worker.wait_until_idle(timeout=30)
+
+    page.goto("/demo-uitgever/rekenroute/")
+    expect(page.get_by_role("heading", name="Je sessie is beëindigd")).to_be_visible()
+    expect(page.get_by_text("Ingelogd als Emma")).to_have_count(0)
+    assert PublisherSession.objects.get(user=demo_world.user).delivered_at is not None

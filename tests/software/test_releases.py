@@ -17,7 +17,7 @@ def test_an_id_token_is_recorded_with_exactly_its_claims(client, issuer, pupil, 
     assert release.user == pupil.user and release.channel == "id_token"
     assert release.software == rekenroute and release.publisher == rekenroute.publisher
     assert release.client_id == rekenroute.application.client_id
-    protocol = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "jti")
+    protocol = ("iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "jti", "sid")
     assert release.claims == {k: v for k, v in claims.items() if k not in protocol}
 
 

@@ -302,7 +302,11 @@ class Command(BaseCommand):
                           "icon": f"img/software/{slug}.svg",
                           "launch_url": f"{settings.SITE_URL}/demo-uitgever/{slug}/" if demo
                           else f"https://{slug}.example/basispoort/",
-                          "application": self.oidc_client(slug) if demo else None},
+                          "application": self.oidc_client(slug) if demo else None,
+                          # The demo publisher ends its own session when Basispoort's does.
+                          "backchannel_logout_uri":
+                              f"{settings.SITE_URL}/demo-uitgever/{slug}/backchannel-logout/" if demo
+                              else ""},
             )
             licence, _ = Licence.objects.update_or_create(
                 school=regenboog, software=software,
