@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from schools.models import Group, School
 from software.models import Licence, SyncPermission
+from software.models import Release as ReleaseRecord
 
 
 class NoPermission(PermissionDenied):
@@ -60,3 +61,25 @@ class Release:
     def shares_staff_first_name(self):
         return any(lic.shares_first_name for lic in self.all_groups) or any(
             lic.shares_first_name for licences in self.by_group.values() for lic in licences)
+
+
+def record_pupils_released(*, token, publisher, school, pupils, items):
+    """Write down what one page of the pupils list handed ``publisher`` about each active pupil,
+    in the claim names single sign-on uses, so parents see it on "Wat weten de uitgevers?" beside
+    the logins (one INSERT). A leaver's entry carries only the pseudonym to delete: not a release.
+    ``pupils`` and ``items``: the page's Pupil rows (with their group) and what was serialized."""
+    code = f"{school.brin}{school.vestiging}"
+    rows = []
+    for pupil, item in zip(pupils, items, strict=True):
+        if not item["actief"]:
+            continue
+        claims = {"sub": item["id"], "school": code, "group": pupil.group.name,
+                  "year_level": item["jaargroep"]}
+        if item["persoonsgegevens"]:
+            claims["given_name"] = item["persoonsgegevens"]["roepnaam"]
+        if item["eckid"]:
+            claims["eckid"] = item["eckid"]
+        rows.append((pupil.user_id, claims))
+    if rows:
+        ReleaseRecord.objects.record_roster(publisher=publisher, client_id=token.application.client_id,
+                                            pupils=rows)

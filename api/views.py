@@ -20,7 +20,7 @@ from software.models import Product, ProductGrant, RetiredPseudonym, SyncPermiss
 
 from . import grants, serializers
 from .authentication import HasScope, PublisherAuthentication
-from .roster import Release, school_for
+from .roster import Release, record_pupils_released, school_for
 
 SINCE = OpenApiParameter(
     "gewijzigd_sinds", OpenApiTypes.DATETIME, required=False,
@@ -153,9 +153,9 @@ class PupilList(PublisherView, generics.ListAPIView):
 
     def get_queryset(self):
         release = self.release()
-        pupils = (Pupil.objects.filter(school=self.school())
+        pupils = (Pupil.objects.filter(school=self.school()).select_related("group")
                   .only("pk", "user_id", "inherited_subject", "group_id", "jaargroep", "first_name",
-                        "eckid", "active", "updated_at")
+                        "eckid", "active", "updated_at", "group__name")
                   .prefetch_related(Prefetch("composed_groups", queryset=Group.objects.only("pk"))))
         if release.group_ids() is not None:
             pupils = pupils.filter(group_id__in=release.group_ids())
@@ -169,6 +169,8 @@ class PupilList(PublisherView, generics.ListAPIView):
         serializer = self.get_serializer(page, many=True, context={
             **self.get_serializer_context(), "release": self.release(),
             "pseudonyms": self.publisher.pseudonyms(pupil.subject for pupil in page)})
+        record_pupils_released(token=request.auth, publisher=self.publisher, school=self.school(),
+                               pupils=page, items=serializer.data)
         return self.get_paginated_response(serializer.data)
 
 

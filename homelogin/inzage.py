@@ -39,11 +39,15 @@ def _claims(names, values=None):
 
 def publishers_overview(pupil):
     """Per program the child's licences allow now: the licence, what it may receive, the
-    latest release and its claims; then any other program that received data earlier."""
+    latest release and its claims; then any other program that received data earlier; then per
+    publisher the latest class list it fetched through the roster API."""
     releases = list(Release.objects.filter(user=pupil.user).select_related("software", "publisher"))
-    latest = {}
+    latest, fetched = {}, {}
     for release in releases:  # newest first
-        latest.setdefault(release.software_id, release)
+        if release.channel == Release.Channel.API:  # a roster sync: per publisher, not per program
+            fetched.setdefault(release.publisher_id, release)
+        else:
+            latest.setdefault(release.software_id, release)
     licences = (
         Licence.objects.valid().for_group(pupil.group)
         .select_related("software__publisher").order_by("software__name").distinct()
@@ -59,7 +63,9 @@ def publishers_overview(pupil):
             "received": _claims(list(release.claims), release.claims) if release else [],
         })
     earlier = sorted(latest.values(), key=lambda r: r.created_at, reverse=True)
-    return {"programs": programs, "earlier": earlier}
+    fetched = [{"release": release, "received": _claims(list(release.claims), release.claims)}
+               for release in sorted(fetched.values(), key=lambda r: str(r.publisher or r.client_id))]
+    return {"programs": programs, "earlier": earlier, "fetched": fetched}
 
 
 def _when(value):

@@ -303,6 +303,16 @@ class ReleaseQuerySet(models.QuerySet):
             claims={key: value for key, value in claims.items() if key in PUPIL_CLAIMS},
         )
 
+    def record_roster(self, *, publisher, client_id, pupils):
+        """Write down, in one statement, that ``publisher``'s API client fetched these pupils
+        (``pupils``: [(user id, claims)], in the claims' own names) from the roster API."""
+        return self.bulk_create([
+            Release(user_id=user_id, publisher=publisher, client_id=client_id,
+                    channel=Release.Channel.API,
+                    claims={key: value for key, value in claims.items() if key in PUPIL_CLAIMS})
+            for user_id, claims in pupils
+        ])
+
     def older_than(self, days):
         return self.filter(created_at__lt=timezone.now() - timedelta(days=days))
 
@@ -316,6 +326,7 @@ class Release(models.Model):
     class Channel(models.TextChoices):
         ID_TOKEN = "id_token", _("ID-token bij het inloggen")
         USERINFO = "userinfo", _("userinfo-opvraging")
+        API = "api", _("opgehaald via de koppeling (API)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_releases"

@@ -76,7 +76,7 @@ def test_pages_follow_each_other_and_cost_the_same_queries(api, permission, grou
     PupilFactory.create_batch(30, group=group)
     seen = api.all(f"{SCHOOL}/leerlingen/", aantal=7)
     assert len(seen) == 31 and len({p["id"] for p in seen}) == 31
-    with django_assert_max_num_queries(9) as small:
+    with django_assert_max_num_queries(10) as small:  # the page's releases are one INSERT
         api.get(f"{SCHOOL}/leerlingen/", aantal=5)
     with django_assert_max_num_queries(len(small.captured_queries)):
         api.get(f"{SCHOOL}/leerlingen/", aantal=31)

@@ -36,7 +36,7 @@ def test_pupil_launches_demo_software_and_the_publisher_greets_her(page, assert_
     emma = demo_world
     emma_logs_in_at_school(page)
 
-    page.get_by_role("link", name="Rekenroute").click()
+    page.get_by_role("link", name="Rekenroute", exact=True).click()
     expect(page.get_by_role("heading", name="Hallo Emma! Groep 5a, OBS De Regenboog")).to_be_visible()
     assert_accessible(page)
     sub = page.locator("[data-claim=sub]").inner_text()
@@ -58,7 +58,7 @@ def test_logging_out_of_basispoort_ends_emmas_session_at_the_publisher(page, dem
     # endpoint over HTTP, as it would to an outside publisher, and ends the publisher's own
     # session (its own cookie, not Basispoort's).
     emma_logs_in_at_school(page)
-    page.get_by_role("link", name="Rekenroute").click()
+    page.get_by_role("link", name="Rekenroute", exact=True).click()
     expect(page.get_by_text("Ingelogd als Emma")).to_be_visible()
     page.goto("/demo-uitgever/rekenroute/")
     expect(page.get_by_text("Ingelogd als Emma")).to_be_visible()
