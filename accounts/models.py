@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,6 +56,13 @@ class User(AbstractUser):
                 Lower("email"), condition=models.Q(kind="adult") & ~models.Q(email=""),
                 name="user_adult_email_unique",
             ),
+        ]
+        # Logins, invitations and the import find adults by username or e-mail whatever the case
+        # (``__iexact``: UPPER(...) = UPPER(...) on PostgreSQL): without these, every parent or
+        # staff login and every imported teacher reads the whole table, pupils included.
+        indexes = [
+            models.Index(Upper("username"), name="user_username_upper"),
+            models.Index(Upper("email"), name="user_email_upper"),
         ]
 
     def __str__(self):
