@@ -23,7 +23,9 @@ class PupilSecretBackend:
     def get_user(self, user_id):
         # The pupil, their school and group come along: every page of a pupil's session needs
         # them (pupils/session.py), in this one query.
-        return (
-            User.objects.select_related("pupil__school", "pupil__group")
-            .filter(pk=user_id, kind=User.Kind.PUPIL, is_active=True).first()
-        )
+        # get(), not first(): the id is unique, and an ORDER BY would only cost compiling.
+        try:
+            return User.objects.select_related("pupil__school", "pupil__group").get(
+                pk=user_id, kind=User.Kind.PUPIL, is_active=True)
+        except User.DoesNotExist:
+            return None

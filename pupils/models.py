@@ -47,8 +47,9 @@ class PupilQuerySet(models.QuerySet):
         return found
 
     def for_group(self, group):
-        """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically."""
-        return self.active().filter(group=group).order_by("first_name", "last_name", "pk")
+        """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically
+        (``group`` comes with its school, checked active: pupils/classroom.py)."""
+        return self.filter(group=group, active=True).order_by("first_name", "last_name", "pk")
 
 
 class Pupil(models.Model):
