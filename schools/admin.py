@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from basispoort.admin import ReadOnlyAdmin
+
 from .models import AuditEntry, Group, School, Teacher
 
 
@@ -37,7 +39,7 @@ class TeacherAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: an audit log nobody can edit."""
 
     list_display = ["created_at", "school", "actor", "action", "pupil", "detail", "ip_address"]
@@ -45,12 +47,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor__username", "pupil__first_name", "pupil__last_name", "detail"]
     list_select_related = ["school", "actor", "pupil"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@ from django.contrib import admin
 from oauth2_provider import admin as oauth2_admin
 from oauth2_provider.models import get_application_model
 
+from basispoort.admin import ReadOnlyAdmin, ViewOnlyAdmin
 from schools.models import AuditEntry
 
 from .models import Licence, Product, ProductGrant, Publisher, PublisherSession, Release, Software
@@ -81,7 +82,7 @@ class ApplicationAdmin(oauth2_admin.ApplicationAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ViewOnlyAdmin):
     # A record of what went to a publisher: read-only, pruned by prune_releases.
     list_display = ["created_at", "user", "publisher", "software", "client_id", "channel"]
     list_filter = ["channel", "publisher"]
@@ -97,7 +98,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublisherSession)
-class PublisherSessionAdmin(admin.ModelAdmin):
+class PublisherSessionAdmin(ViewOnlyAdmin):
     # Which software a session opened and whether its logout token arrived (software/backchannel.py):
     # read-only, pruned after a week.
     list_display = ["created_at", "software", "user", "logged_out_at", "delivered_at", "attempts"]
@@ -116,18 +117,6 @@ class PublisherSessionAdmin(admin.ModelAdmin):
 
 # Publishers manage their products and grants through the API (api/), which audits every write;
 # here platform staff only look.
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Product)
 class ProductAdmin(ReadOnlyAdmin):
