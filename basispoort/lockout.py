@@ -23,6 +23,7 @@ address (``PUPIL_FAILURE_THROTTLES``), and failures on the password forms per IP
 The numbers are in settings and docs/security.md.
 """
 
+import hashlib
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -30,6 +31,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
@@ -146,7 +148,30 @@ def _usage(request, group, key, rate, *, increment):
                      increment=increment)
 
 
+def _window_seconds(rate):
+    """"15/5m" -> 300: the window of a django-ratelimit rate."""
+    period = rate.split("/", 1)[1]
+    count = int(period[:-1] or 1)
+    return count * {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[-1]]
+
+
+def _seen_keys(sources):
+    return [f"fail-seen:{name}:{hashlib.sha256(source.encode()).hexdigest()[:32]}"
+            for name, source in sources.items()]
+
+
 def _over(request, throttles, sources, *, increment):
+    """Whether any source is over any of its rates; ``increment`` counts one failure first.
+
+    A check costs one cache read when none of the sources failed within the longest window
+    (a correct PIN at 08:30, nearly always): every failure also sets a "seen" mark per source
+    that lives as long as that window, and without a mark no count can be over its limit."""
+    seen = _seen_keys(sources)
+    if increment:
+        longest = max(_window_seconds(rate) for rates in throttles.values() for rate in rates)
+        cache.set_many(dict.fromkeys(seen, True), longest)
+    elif not cache.get_many(seen):
+        return False
     over = False
     for name, source in sources.items():
         for rate in throttles[name]:

@@ -29,7 +29,7 @@ class PupilQuerySet(models.QuerySet):
     def lock_for_attempt(self, pk):
         """Row-lock one pupil until the end of the transaction. Login attempts on the same pupil
         then run one after another, so parallel requests cannot slip past the lockout count."""
-        list(self.select_for_update().filter(pk=pk).values_list("pk", flat=True))
+        list(self.select_for_update().filter(pk=pk).order_by().values_list("pk", flat=True))
 
     def subjects_by_eckid(self, birth_dates, *, school):
         """{ECK iD: subject} for pupils new at ``school`` ({ECK iD: birth date or None}): the

@@ -48,3 +48,24 @@ def test_failures_across_pupils_slow_a_device_down(rf, settings, time_machine):
         lockout.pupil_gate_failed(request, device="klas:1:1:a")
     assert lockout.pupil_gate_slowed(request, device="klas:1:1:a")
     assert not lockout.pupil_gate_slowed(request, device="klas:1:1:b")
+
+
+def test_a_device_without_failures_is_checked_without_reading_the_counters(rf, monkeypatch, time_machine):
+    # A correct PIN at 08:30 asks "is this device slowed down?": with no failure from the
+    # device or the address within the longest window, one cache read answers it.
+    time_machine.move_to("2026-03-02 08:31 +01:00", tick=False)
+    request = rf.post("/", REMOTE_ADDR="192.0.2.8")
+    counted = []
+    real_usage = lockout.get_usage
+    monkeypatch.setattr(lockout, "get_usage", lambda *a, **k: counted.append(k) or real_usage(*a, **k))
+    assert not lockout.pupil_gate_slowed(request, device="klas:1:1:c")
+    assert counted == []
+    lockout.pupil_gate_failed(request, device="klas:1:1:c")
+    counted.clear()
+    assert not lockout.pupil_gate_slowed(request, device="klas:1:1:c")
+    assert counted  # a failure was seen: the counters decide
+    # ... and still after the shortest window, until the longest one has passed.
+    time_machine.move_to("2026-03-02 09:20 +01:00", tick=False)
+    counted.clear()
+    lockout.pupil_gate_slowed(request, device="klas:1:1:c")
+    assert counted
