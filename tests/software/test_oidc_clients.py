@@ -175,11 +175,13 @@ def _signed(value):
 
 
 # 4. max_age and auth_time: this session's login, not the account's last login anywhere.
+# The clock stands at 09:00 of today's *local* date, the date the licences were made on: late
+# in the evening (UTC) the UTC date is still the day before the Dutch one.
 
 
 def test_auth_time_is_when_this_session_logged_in(client, teacher, group, pupil, rekenroute,
                                                   time_machine):
-    time_machine.move_to(timezone.now().replace(hour=9, minute=0), tick=False)
+    time_machine.move_to(timezone.localtime().replace(hour=9, minute=0), tick=False)
     log_in_with_pin(client, teacher, group, pupil)
     logged_in_at = int(time.time())
     time_machine.shift(datetime.timedelta(minutes=3))
@@ -190,7 +192,7 @@ def test_auth_time_is_when_this_session_logged_in(client, teacher, group, pupil,
 
 def test_max_age_passed_asks_for_the_pin_again(client, teacher, group, pupil, rekenroute,
                                                time_machine):
-    time_machine.move_to(timezone.now().replace(hour=9, minute=0), tick=False)
+    time_machine.move_to(timezone.localtime().replace(hour=9, minute=0), tick=False)
     log_in_with_pin(client, teacher, group, pupil)
     time_machine.shift(datetime.timedelta(minutes=6))
     assert code_from(authorize(client, rekenroute, max_age="600")[0])
