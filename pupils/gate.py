@@ -18,26 +18,34 @@ from .models import Pupil
 from .pictures import PICTURES, grid_for
 
 
+class Tiles(list):
+    """[(pupil, label, url)], the name tiles of one page, with the ``fingerprint`` of what they
+    show: their HTML is the same for every pupil of a class, so it is rendered once and cached
+    under that fingerprint (pupils/tile_picker.html). Any change to a name, a picture, a link or
+    who is in the list makes a new fingerprint, so nothing needs to be invalidated; and two
+    lists that differ (two families, two classes) never share an entry."""
+
+    def __init__(self, tiles):
+        super().__init__(tiles)
+        self.fingerprint = hashlib.sha256("|".join(
+            f"{pupil.pk}:{label}:{pupil.tile_picture_url}:{url}" for pupil, label, url in self
+        ).encode()).hexdigest()
+
+
 def tile_page(request, tiles, *, heading, gate, **context):
-    """A page of name tiles (``tiles`` from tile_labels) for ``gate``. The tiles are the same
-    for every pupil of a class, so their HTML is rendered once and kept in the cache under a
-    fingerprint of what they show: any change to a name, picture or the class makes a new
-    fingerprint, so nothing needs to be invalidated."""
-    fingerprint = hashlib.sha256("|".join(
-        f"{pupil.pk}:{label}:{pupil.tile_picture_url}:{url}" for pupil, label, url in tiles
-    ).encode()).hexdigest()
+    """A page of name tiles (``tiles`` from tile_labels) for ``gate``."""
     return render(request, "pupils/tile_picker.html", {
-        "tiles": tiles, "tiles_fingerprint": fingerprint, "heading": heading, "gate": gate, **context,
+        "tiles": tiles, "heading": heading, "gate": gate, **context,
     })
 
 
 def tile_labels(pupils, viewname):
-    """[(pupil, label, url)] for a list of name tiles: the first name, plus the last-name
-    initial when two pupils in the list share a first name; each tile links to ``viewname``."""
+    """The Tiles of ``pupils``: the first name, plus the last-name initial when two pupils in
+    the list share a first name; each tile links to ``viewname``."""
     pupils = list(pupils)
     url = reverse(viewname, args=[0]).replace("/0/", "/{}/")  # one reverse() for the whole class
     labels = Pupil.tile_labels(pupils)
-    return [(pupil, labels[pupil.pk], url.format(pupil.pk)) for pupil in pupils]
+    return Tiles((pupil, labels[pupil.pk], url.format(pupil.pk)) for pupil in pupils)
 
 
 def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None, device=None):

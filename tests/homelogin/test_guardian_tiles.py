@@ -216,3 +216,17 @@ def test_a_success_resets_the_childs_home_count(parent, guardian, emma):
     parent.post("/uitloggen/")
     parent.force_login(guardian)
     assert parent.post(child_url(emma), {"pin": "0000"}).status_code == 403  # wrong, not locked
+
+
+def test_a_parent_never_sees_the_tiles_another_parent_saw_before(client, guardian, emma, group):
+    """The tile list is cached; a parent's page must never come from another family's."""
+    client.force_login(guardian)
+    assert tile_names(client.get(TILES).content.decode()) == ["Emma"]
+
+    other = GuardianFactory()
+    noor = PupilFactory(group=group, first_name="Noor", home_login_enabled=True)
+    GuardianLinkFactory(pupil=noor, guardian=other)
+    client.force_login(other)
+    page = client.get(TILES).content.decode()
+    assert tile_names(page) == ["Noor"]
+    assert "Emma" not in page and child_url(emma) not in page
