@@ -188,6 +188,10 @@ if _redis_cache:
     CACHES["default"].setdefault("OPTIONS", {}).update({
         "socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout,
     })
+# The parts of every page that only depend on the language and the code (base.html's header
+# and footer: static and reversed URLs, translations), rendered once per process: nothing to
+# share or invalidate between processes, so local memory whatever CACHE_URL says.
+CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"}
 # Sessions in the database behind the cache, written once per request (basispoort/sessions.py).
 SESSION_ENGINE = "basispoort.sessions"
 

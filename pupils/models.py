@@ -49,7 +49,8 @@ class PupilQuerySet(models.QuerySet):
     def for_group(self, group):
         """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically
         (``group`` comes with its school, checked active: pupils/classroom.py)."""
-        return self.filter(group=group, active=True).order_by("first_name", "last_name", "pk")
+        return (self.filter(group=group, active=True).order_by("first_name", "last_name", "pk")
+                .only("first_name", "last_name", "tile_picture"))  # what a tile shows; nothing else loaded
 
 
 class Pupil(models.Model):

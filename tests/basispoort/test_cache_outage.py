@@ -4,8 +4,11 @@ accepts and never answers), through the backend production uses; no Redis is nee
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+
+from basispoort.cache import FailoverRedisCache
 
 from homelogin.services import issue_home_code
 from tests.helpers import SilentServer, connect, log_in_pupil
@@ -14,7 +17,7 @@ DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 def failover_cache(location, **options):
-    return {"default": {
+    return {**django_settings.CACHES, "default": {
         "BACKEND": "basispoort.cache.FailoverRedisCache",
         "LOCATION": location,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, **options},
@@ -211,3 +214,12 @@ def test_an_outage_without_writes_ends_when_redis_answers_a_ping(flaky_redis):
     flaky_redis.down = False
     flaky_redis.data[cache.make_key("anything")] = "from Redis"
     assert cache.get("anything") == "from Redis" and not cache.degraded
+
+
+def test_every_command_of_a_process_shares_one_redis_client():
+    """Django's Redis backend built a client (and copied redis-py's callback table) for every
+    command; ours keeps one per connection pool. Making a client does not connect."""
+    backend = FailoverRedisCache(DEAD, {})
+    client = backend._cache.get_client()
+    assert backend._cache.get_client(write=True) is client
+    assert client.connection_pool is backend._cache._get_connection_pool(False)

@@ -48,3 +48,19 @@ def test_a_parent_on_a_forbidden_page_can_log_out_there(client, guardian):
     assert 'action="/thuis/uitloggen/"' in response.content.decode()
     assert "Uitloggen" in response.content.decode()
 
+
+
+def test_header_and_footer_follow_each_visitors_language(client, db):
+    """base.html's header and footer are rendered once per process and language: the next
+    visitor in another language gets their own, with their language selected."""
+    client.cookies["django_language"] = "nl"
+    dutch = client.get("/").content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get("/").content.decode()
+    assert "Naar de inhoud" in dutch and "Naar de inhoud" not in english
+    assert 'value="nl" lang="nl" selected' in dutch and 'value="en" lang="en" selected' in english
+    assert 'value="nl" lang="nl" selected' not in english
+    # The CSRF token and the page's own address are never part of what is kept.
+    tokens = [page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0] for page in (dutch, english)]
+    assert tokens[0] != tokens[1]
+    assert '<input name="next" type="hidden" value="/thuis/code/">' in client.get("/thuis/code/").content.decode()

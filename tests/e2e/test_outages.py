@@ -11,7 +11,7 @@ from tests.e2e.test_school_login import open_tile, set_up_classroom_device, type
 
 
 def test_a_class_logs_in_while_redis_is_down(page, settings, teacher, pupil):
-    settings.CACHES = {"default": {
+    settings.CACHES = {**settings.CACHES, "default": {
         "BACKEND": "basispoort.cache.FailoverRedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
