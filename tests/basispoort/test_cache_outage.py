@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from basispoort.cache import FailoverRedisCache
-
 from homelogin.services import issue_home_code
 from tests.helpers import SilentServer, connect, log_in_pupil
 
