@@ -4,7 +4,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from schools.models import Teacher
-from software.models import Software, product_tiles_for
+from software.models import overview_tiles
 
 from . import classroom as classroom_device
 from . import session
@@ -51,10 +51,7 @@ def overview(request):
         return redirect("homelogin:home")
     at_home = session.gate(request) != "school"
     return render(request, "pupils/overview.html", {
-        "pupil": pupil,
-        "software": Software.objects.for_overview(pupil, at_home=at_home),
-        "products": product_tiles_for(pupil),
-        "at_home": at_home,
+        "pupil": pupil, "tiles": overview_tiles(pupil, at_home=at_home), "at_home": at_home,
     })
 
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,7 +69,7 @@ OVERVIEW_CACHE_SECONDS = 3600
 
 
 def overview_cache_key(group_id, at_home, today):
-    return f"overview:{group_id}:{int(bool(at_home))}:{today.isoformat()}"
+    return f"overview-tiles:{group_id}:{int(bool(at_home))}:{today.isoformat()}"
 
 
 def forget_overviews(group_ids):
@@ -103,19 +104,16 @@ class SoftwareQuerySet(models.QuerySet):
         return (Licence.objects.valid(today).for_group(pupil.group)
                 .filter(home_use__in=[True] if at_home else [True, False]).values("software_id"))
 
-    def for_overview(self, pupil, *, at_home):
-        """The school's licences of licensed_for as a list (with publishers) for the overview.
-        Every pupil of a group sees the same list, so it is kept in the cache per group, gate and
-        day, and dropped when a licence, a program or a publisher changes (software/signals.py).
-        Granted products come as their own tiles (product_tiles_for)."""
-        today = timezone.localdate()
-        key = overview_cache_key(pupil.group_id, at_home, today)
-        software = cache.get(key)
-        if software is None:
-            software = list(self.filter(pk__in=self._school_licensed(pupil, at_home=at_home, today=today))
-                            .order_by("name").select_related("publisher"))
-            cache.set(key, software, OVERVIEW_CACHE_SECONDS)
-        return software
+    def overview_tiles(self, pupil, *, at_home, today):
+        """The overview's tiles of the school's licences of licensed_for: {"name", "url",
+        "icon_url"}, by name. Every pupil of a group sees the same, so overview_tiles() keeps
+        them in the cache per group, gate and day."""
+        return [
+            {"name": software.name, "url": reverse("software:launch", args=[software.slug]),
+             "icon_url": software.icon_url}
+            for software in self.filter(pk__in=self._school_licensed(pupil, at_home=at_home, today=today))
+            .only("name", "slug", "icon").order_by("name")
+        ]
 
     def available_to(self, user, *, at_home, membership=None):
         """What ``user`` may launch now: a pupil their group's licences (home-use ones only at
@@ -604,8 +602,6 @@ class Product(models.Model):
         """Our own URL of the icon, with its hash in it: cached for a year, a new icon a new URL."""
         if not self.icon_hash:
             return static("img/software/default.svg")
-        from django.urls import reverse
-
         return reverse("software:product_icon", args=[self.pk, self.icon_hash])
 
 
@@ -706,7 +702,8 @@ def _group_product_tiles(group_id, school_id, today):
     tiles = {}
     for grant in grants:
         product = grant.product
-        tile = {"pk": product.pk, "name": product.name, "icon_url": product.icon_url}
+        tile = {"pk": product.pk, "name": product.name, "icon_url": product.icon_url,
+                "url": reverse("software:product_launch", args=[product.pk])}
         if grant.pupil_id:
             owners = [grant.pupil_id]
         elif grant.group_id == group_id:
@@ -718,19 +715,29 @@ def _group_product_tiles(group_id, school_id, today):
     return {owner: list(by_pk.values()) for owner, by_pk in tiles.items()}
 
 
-def product_tiles_for(pupil):
-    """The products granted to ``pupil`` as overview tiles, sorted by name, from the cache (one
-    group's grants per school version and day; two queries on a miss)."""
+def overview_tiles(pupil, *, at_home):
+    """The tiles of the overview after a pupil logged in: their group's licensed software (at
+    home only the home-use licences), then the products publishers granted the pupil or their
+    group, by name. Both come from the cache, in two cache commands (three queries on a miss):
+    the group's software per gate and day, dropped when a licence, a program or a publisher
+    changes (software/signals.py); its granted products per day under a version per school
+    that every change of a grant, a product or a permission replaces."""
     today = timezone.localdate()
+    software_key = overview_cache_key(pupil.group_id, at_home, today)
     version_key = _grants_version_key(pupil.school_id)
-    version = cache.get(version_key)
+    cached = cache.get_many([software_key, version_key])
+    software = cached.get(software_key)
+    if software is None:
+        software = Software.objects.overview_tiles(pupil, at_home=at_home, today=today)
+        cache.set(software_key, software, OVERVIEW_CACHE_SECONDS)
+    version = cached.get(version_key)
     if version is None:  # never set, or evicted: a fresh one, so no older entry is read again
         cache.add(version_key, secrets.token_hex(4), OVERVIEW_CACHE_SECONDS * 24)
         version = cache.get(version_key, "")
-    key = f"product-grants:{pupil.group_id}:{version}:{today.isoformat()}"
+    key = f"product-tiles:{pupil.group_id}:{version}:{today.isoformat()}"
     tiles = cache.get(key)
     if tiles is None:
         tiles = _group_product_tiles(pupil.group_id, pupil.school_id, today)
         cache.set(key, tiles, OVERVIEW_CACHE_SECONDS)
     mine = {t["pk"]: t for t in tiles.get(None, []) + tiles.get(pupil.pk, [])}
-    return sorted(mine.values(), key=lambda t: t["name"].lower())
+    return software + sorted(mine.values(), key=lambda t: t["name"].lower())
