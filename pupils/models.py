@@ -144,6 +144,11 @@ class Pupil(models.Model):
             for pupil in pupils
         }
 
+    # What the PIN pad and a login read of a pupil and their account; nothing else is loaded.
+    LOGIN_FIELDS = ("first_name", "tile_picture", "secret_kind", "secret_hash", "active", "school_id",
+                    "group_id", "home_login_enabled", "user__username", "user__password", "user__is_active",
+                    "user__kind")
+
     @property
     def tile_picture_url(self):
         return tile_picture_url(self.tile_picture)
