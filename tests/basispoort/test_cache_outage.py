@@ -135,9 +135,18 @@ class FlakyRedis:
         self._check()
         return self.data.get(key, default)
 
+    def get_many(self, keys):
+        self._check()
+        return {key: self.data[key] for key in keys if key in self.data}
+
     def set(self, key, value, timeout):
         self._check()
         self.data[key] = value
+
+    def set_many(self, data, timeout):
+        self._check()
+        self.data.update(data)
+        return []
 
     def add(self, key, value, timeout):
         self._check()
