@@ -158,14 +158,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connection broken by a database restart fails one request with the 503 page, and Django
     # then closes it; DB_CONN_HEALTH_CHECKS=1 switches the check back on.
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env_bool("DB_CONN_HEALTH_CHECKS", default=False))
-    # Prepared statements: the server parses and plans a statement once per connection instead
-    # of at every request (a pupil's session query cost PostgreSQL 1.4 ms of CPU planned anew,
-    # 0.4 prepared). psycopg prepares a statement at its fifth use. A connection pooler in
-    # transaction mode needs to support them (PgBouncer 1.21 or later with
-    # max_prepared_statements set, docs/deploy.md); DB_PREPARED_STATEMENTS=0 switches them off.
-    if env_bool("DB_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True,
-                                                               "prepare_threshold": 5})
+    # No prepared statements (Django's default, client-side binding): with server-side binding
+    # PostgreSQL plans a repeated statement once per connection (measured: a pupil session's
+    # query 1.4 -> 0.4 ms of database CPU), but a statement may then carry at most 65,535
+    # parameters, and the import of a big school's file sends lists longer than that.
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers on one SQLite file: write-ahead log, and transactions that take
     # the write lock up front, so concurrent logins wait their turn instead of failing with

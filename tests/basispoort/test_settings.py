@@ -110,8 +110,8 @@ def test_production_services_come_from_urls():
     assert s["DATABASE"]["HOST"] == "db.internal"
     assert s["DATABASE"]["CONN_MAX_AGE"] == 60
     assert s["DATABASE"]["CONN_HEALTH_CHECKS"] is False  # no extra round trip per request
-    # Statements sent again and again are prepared once per connection.
-    assert s["DATABASE"]["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+    # Client-side binding: an import's long lists of keys fit in one statement.
+    assert "server_side_binding" not in s["DATABASE"].get("OPTIONS", {})
     # Redis behind a circuit breaker, with timeouts short enough that a hanging Redis costs
     # each server half a second, not every request (basispoort/cache.py).
     assert s["CACHE"]["BACKEND"] == "basispoort.cache.FailoverRedisCache"
@@ -122,12 +122,6 @@ def test_production_services_come_from_urls():
     assert s["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert s["EMAIL_FILE_PATH"] == "/srv/mail"
     assert s["SITE_URL"] == "https://thuis.basispoort.example"
-
-
-def test_prepared_statements_can_be_switched_off_for_an_older_pooler():
-    s = settings_with({**PROD_ENV, "DATABASE_URL": "postgres://basispoort@db.internal/basispoort",
-                       "DB_PREPARED_STATEMENTS": "0"})
-    assert "server_side_binding" not in s["DATABASE"].get("OPTIONS", {})
 
 
 def test_check_deploy_warns_about_a_development_signing_key():
