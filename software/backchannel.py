@@ -30,7 +30,7 @@ from jwcrypto import jwt
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
-from .models import PUBLISHER_SESSION_RETENTION, PublisherSession, logout_uri_schemes
+from .models import PublisherSession, logout_uri_schemes
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ def session_id(request):
 
 def record(*, sid, user, software, classroom_device=""):
     """``software`` was opened in session ``sid`` (an authorization code was just issued)."""
-    PublisherSession.objects.filter(created_at__lt=timezone.now() - PUBLISHER_SESSION_RETENTION).delete()
     PublisherSession.objects.get_or_create(
         sid=sid, software=software, defaults={"user": user, "classroom_device": classroom_device or ""})
 

@@ -251,13 +251,16 @@ def code_hash(code):
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+ISSUED_CODE_RETENTION = timedelta(days=1)
+
+
 class IssuedCode(models.Model):
     """What the provider remembers of an authorization code beyond django-oauth-toolkit's Grant,
     which is gone once the code is used: when the pupil's session logged in (the ID token's
     ``auth_time``, also after a refresh), and the refresh-token family the code started, so a
     replayed code revokes every token issued from it (RFC 6749 §4.1.2). Only a hash of the code
-    is kept; rows older than a day are pruned as new codes are issued (pupil sessions end at the
-    end of the day, and with them every token)."""
+    is kept; rows older than ISSUED_CODE_RETENTION are deleted by the daily prune_logs (pupil
+    sessions end at the end of the day, and with them every token)."""
 
     code_hash = models.CharField(max_length=64, unique=True)
     auth_time = models.DateTimeField()
@@ -489,7 +492,7 @@ class PublisherSession(models.Model):
     authorization code is issued, so that when the session ends (``Uitloggen``, a sibling's
     login on the same browser, a disconnected classroom device) exactly these publishers get a
     logout token. A session that opens no software has no rows. Kept a week (delivery is
-    retried for well under an hour), pruned as new rows are written."""
+    retried for well under an hour), then deleted by the daily prune_logs."""
 
     sid = models.CharField(max_length=64, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -11,7 +11,6 @@ Never a last name, birth date or e-mail address.
 """
 
 import hashlib
-from datetime import timedelta
 
 from django.utils import timezone
 from oauth2_provider.models import get_grant_model, get_refresh_token_model
@@ -26,7 +25,6 @@ from software.models import PUPIL_CLAIMS, ApiClient, IssuedCode, Licence, Releas
 
 Grant = get_grant_model()
 RefreshToken = get_refresh_token_model()
-ISSUED_CODE_RETENTION = timedelta(days=1)
 
 
 class BasispoortServer(Server):
@@ -143,7 +141,6 @@ class BasispoortValidator(OAuth2Validator):
     def _create_authorization_code(self, request, code, expires=None):
         grant = super()._create_authorization_code(request, code, expires)
         now = timezone.now()
-        IssuedCode.objects.filter(created_at__lt=now - ISSUED_CODE_RETENTION).delete()
         sid = getattr(request, "sid", None) or ""
         IssuedCode.objects.create(code_hash=code_hash(code["code"]),
                                   auth_time=getattr(request, "auth_time", None) or now, sid=sid)

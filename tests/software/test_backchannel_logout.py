@@ -358,3 +358,25 @@ def test_the_token_names_the_publishers_own_sub_for_each(client, pupil, rekenrou
     assert subs["https://rekenroute.example/logout"]["sub"] == rekenroute.publisher.pairwise_sub(pupil.user)
     assert subs["https://taalkompas.example/logout"]["sub"] == taalkompas.publisher.pairwise_sub(pupil.user)
     assert subs["https://rekenroute.example/logout"]["aud"] == rekenroute.application.client_id
+
+
+@pytest.mark.usefixtures("issuer")
+def test_old_sign_on_records_go_with_the_daily_prune_not_at_every_launch(client, pupil, rekenroute):
+    """Issuing a code deletes nothing (at 08:30 every pupil opens a program); prune_logs
+    deletes the code records older than a day and the publisher sessions older than a week."""
+    from django.core.management import call_command
+
+    from software.models import IssuedCode
+
+    log_in(client, pupil)
+    code_from(authorize(client, rekenroute)[0])
+    IssuedCode.objects.update(created_at=timezone.now() - timedelta(days=2))
+    PublisherSession.objects.update(created_at=timezone.now() - timedelta(days=8))
+    with CaptureQueriesContext(connection) as queries:
+        code_from(authorize(client, rekenroute)[0])
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    assert IssuedCode.objects.count() == 2
+
+    call_command("prune_logs", stdout=open("/dev/null", "w"))
+    assert IssuedCode.objects.count() == 1  # the new one
+    assert PublisherSession.objects.count() == 0  # the one row (same sid and software) was old

@@ -12,7 +12,8 @@ from schools.models import AuditEntry
 
 class Command(BaseCommand):
     help = ("Delete audit entries older than AUDIT_RETENTION_DAYS and login records older than "
-            "ACCESS_LOG_RETENTION_DAYS, expired OpenID Connect tokens, expired import files, and "
+            "ACCESS_LOG_RETENTION_DAYS, expired OpenID Connect tokens and sign-on records, expired "
+            "import files, and "
             "finished tasks older than TASK_RESULT_RETENTION_DAYS. Run it daily.")
 
     def add_arguments(self, parser):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{'Would delete' if dry_run else 'Deleted'}: {summary}.")
         # Uploaded files wait a day for their one click; a finished task's arguments may name
         # the people a mail went to.
+        call_command("prune_sign_ons", dry_run=dry_run, stdout=self.stdout)
         call_command("prune_imports", dry_run=dry_run, stdout=self.stdout)
         call_command("prune_db_task_results", queue_name="*", dry_run=dry_run, verbosity=0,
                      min_age_days=settings.TASK_RESULT_RETENTION_DAYS)
