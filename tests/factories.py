@@ -22,7 +22,9 @@ class GroupFactory(DjangoModelFactory):
         model = Group
 
     school = factory.SubFactory(SchoolFactory)
-    name = factory.Sequence(lambda n: f"Groep {n % 8 + 1}{chr(97 + n // 8 % 26)}")
+    # Never "Groep 5a" (the fixture group's name, and tests' own), and never the same name twice
+    # in a session: a school's group names are unique per year, and the counter runs across tests.
+    name = factory.Sequence(lambda n: f"Groep {n % 8 + 1}{chr(98 + n // 8 % 25)}{n // 200 or ''}")
     year_level = 5
 
 
