@@ -763,7 +763,8 @@ def _write_teachers(school, rows, groups, report, progress):
     progress.tell()
     for teacher in existing:
         if teacher.from_import and teacher.active and teacher.pk not in seen:
-            Teacher.objects.filter(pk=teacher.pk).update(active=False)
+            teacher.active = False
+            teacher.save(update_fields=["active"])  # save(): what ends with the membership hears of it
             AuditEntry.objects.record(None, AuditEntry.Action.STAFF_LEFT, school=school,
                                       detail=str(teacher.user))
     # Only once the whole import is written: a dry run or a refused file mails nobody.

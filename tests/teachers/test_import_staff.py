@@ -73,6 +73,26 @@ def test_staff_who_left_the_file_can_no_longer_log_in(client, db):
     assert log_in(client, "fatima@thuis.example").status_code == 302
 
 
+def test_a_classroom_device_of_staff_who_left_the_file_stops_at_once(db):
+    """The device's group is cached (pupils/classroom.py); the import that ends the membership
+    drops it at once, not two minutes later."""
+    from django.test import Client
+
+    from tests.helpers import connect
+
+    load("staff_school_a.xml")
+    fatima = Teacher.objects.select_related("user").get(user__username="fatima@thuis.example")
+    device = Client()
+    assert connect(device, fatima, fatima.groups.get()).status_code == 302
+    assert device.get("/klas/").content.decode().count('class="tile"') == 1  # Zoë; now cached
+    data = (FILES / "staff_school_a.xml").read_text()
+    start = data.index('<leerkracht key="FAT">')
+    without = data[:start] + data[data.index("</leerkracht>", start) + len("</leerkracht>"):]
+    assert import_school(without.encode()).written
+    page = device.get("/klas/").content.decode()
+    assert 'class="tile"' not in page and "Zoë" not in page
+
+
 def test_a_hand_added_substitute_is_not_ended_by_the_import(db, school):
     from tests.factories import TeacherFactory
 
