@@ -63,12 +63,15 @@ class ReusingRedisCacheClient(RedisCacheClient):
     login's CPU. A ``redis.Redis`` only borrows connections from its pool, so sharing it is
     safe across threads."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}  # id(pool): redis.Redis
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = self._clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
 

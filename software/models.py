@@ -104,7 +104,7 @@ class SoftwareQuerySet(models.QuerySet):
         return (Licence.objects.valid(today).for_group(pupil.group)
                 .filter(home_use__in=[True] if at_home else [True, False]).values("software_id"))
 
-    def overview_tiles(self, pupil, *, at_home, today):
+    def licensed_tiles(self, pupil, *, at_home, today):
         """The overview's tiles of the school's licences of licensed_for: {"name", "url",
         "icon_url"}, by name. Every pupil of a group sees the same, so overview_tiles() keeps
         them in the cache per group, gate and day."""
@@ -731,7 +731,7 @@ def overview_tiles(pupil, *, at_home):
     cached = cache.get_many([software_key, version_key])
     software = cached.get(software_key)
     if software is None:
-        software = Software.objects.overview_tiles(pupil, at_home=at_home, today=today)
+        software = Software.objects.licensed_tiles(pupil, at_home=at_home, today=today)
         cache.set(software_key, software, OVERVIEW_CACHE_SECONDS)
     version = cached.get(version_key)
     if version is None:  # never set, or evicted: a fresh one, so no older entry is read again
