@@ -3,11 +3,14 @@ device and the parents' session (homelogin/): a page of name tiles, and the PIN 
 grid that logs a pupil in."""
 
 import hashlib
+from functools import lru_cache
 
 from django.contrib.auth import authenticate
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from basispoort import lockout
 from software import signon
@@ -32,11 +35,43 @@ class Tiles(list):
         ).encode()).hexdigest()
 
 
-def tile_page(request, tiles, *, heading, gate, **context):
-    """A page of name tiles (``tiles`` from tile_labels) for ``gate``."""
-    return render(request, "pupils/tile_picker.html", {
-        "tiles": tiles, "heading": heading, "gate": gate, **context,
-    })
+class ClassTiles:
+    """The name tiles of a class on its classroom device (pupils/classroom_tiles.html). At 08:30
+    every pupil of the class loads the same page, so it is rendered once and cached under a
+    ``fingerprint`` that one aggregate query gives: how many pupils the tiles show and when the
+    last of them changed. Every change a tile shows moves a pupil's ``updated_at`` (a name, a
+    picture, joining or leaving the class: Pupil.updated_at), the group's name is the heading,
+    and the static files' manifest changes with a release. The pupils themselves are read only
+    when the page is not in the cache."""
+
+    def __init__(self, group, viewname):
+        self.group, self.viewname = group, viewname
+        self.count, changed = Pupil.objects.for_group(group).tile_summary()
+        self.fingerprint = hashlib.sha256(":".join(str(part) for part in (
+            group.pk, group.name, viewname, self.count, changed, _static_release(),
+        )).encode()).hexdigest()
+
+    def __len__(self):
+        return self.count
+
+    def __iter__(self):
+        return iter(self._tiles)
+
+    @cached_property
+    def _tiles(self):
+        return tile_labels(Pupil.objects.for_group(self.group), self.viewname)
+
+
+@lru_cache(maxsize=1)
+def _static_release():
+    """What tells one release's static files from another's: the manifest's hash when static
+    files are collected (production), else nothing (development serves them unhashed)."""
+    return getattr(staticfiles_storage, "manifest_hash", "")
+
+
+def tile_page(request, tiles, *, heading, gate, template="pupils/tile_picker.html", **context):
+    """A page of name tiles (``tiles`` from tile_labels, or ClassTiles) for ``gate``."""
+    return render(request, template, {"tiles": tiles, "heading": heading, "gate": gate, **context})
 
 
 def tile_labels(pupils, viewname):

@@ -53,6 +53,13 @@ class PupilQuerySet(models.QuerySet):
                 .only("first_name", "last_name", "tile_picture"))  # what a tile shows; nothing else loaded
 
 
+    def tile_summary(self):
+        """(how many, when the last of them changed): what a class's cached tile page is kept
+        under (pupils/gate.py ClassTiles), in one query without loading a pupil."""
+        summary = self.order_by().aggregate(count=models.Count("pk"), changed=models.Max("updated_at"))
+        return summary["count"], summary["changed"]
+
+
 class Pupil(models.Model):
     class SecretKind(models.TextChoices):
         PIN = "pin", _("PIN (4 cijfers)")
@@ -96,7 +103,9 @@ class Pupil(models.Model):
     # pupil's own account: a pupil who moved here from another school, matched by ECK iD on
     # import, keeps the pseudonyms they had there (PupilQuerySet.subjects_by_eckid).
     inherited_subject = models.CharField(max_length=300, blank=True, editable=False)
-    # For the publishers' "changes since" (api/): every write of the roster fields bumps it.
+    # For the publishers' "changes since" (api/) and the class's cached tile page
+    # (tile_summary): every write of the roster fields, the tile picture and ``active`` bumps it,
+    # also in bulk (the import sets it with every update()).
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True, db_index=True)
 
     objects = PupilQuerySet.as_manager()

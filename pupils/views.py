@@ -8,7 +8,7 @@ from software.models import overview_tiles
 
 from . import classroom as classroom_device
 from . import session
-from .gate import pupil_login, tile_labels, tile_page
+from .gate import ClassTiles, pupil_login, tile_page
 from .models import Pupil
 
 
@@ -23,8 +23,8 @@ def classroom(request):
         })
     if group is None:
         return render(request, "pupils/classroom_not_connected.html")
-    return tile_page(request, tile_labels(Pupil.objects.for_group(group), "pupils:classroom_pupil"),
-                     heading=group.name, gate="school", group=group)
+    return tile_page(request, ClassTiles(group, "pupils:classroom_pupil"), heading=group.name, gate="school",
+                     group=group, template="pupils/classroom_tiles.html")
 
 
 @never_cache

@@ -4,9 +4,11 @@ the moment what they hold changes."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from pupils.models import Pupil
 from schools.models import AuditEntry
-from tests.factories import LicenceFactory, PupilFactory, SoftwareFactory
+from tests.factories import GroupFactory, LicenceFactory, PupilFactory, SoftwareFactory
 from tests.helpers import RoundTrips, connect
 
 
@@ -96,3 +98,41 @@ def test_a_changed_name_or_tile_picture_shows_at_once(classroom, pupil):
     pupil.save()
     page = classroom.get("/klas/").content.decode()
     assert "Emmy" in page and "Emma" not in page and f"tiles/{pupil.tile_picture}.svg" in page
+
+
+def tile_names(page):
+    return {chunk.split("</span>")[0] for chunk in page.split('<span class="tile-name">')[1:]}
+
+
+def test_a_pupil_joining_or_leaving_the_class_shows_at_once(classroom, group, pupil):
+    assert "Emma" in tile_names(classroom.get("/klas/").content.decode())  # cached now
+    newcomer = PupilFactory(group=group, first_name="Noor")
+    assert "Noor" in tile_names(classroom.get("/klas/").content.decode())
+    pupil.active = False
+    pupil.save()
+    assert "Emma" not in tile_names(classroom.get("/klas/").content.decode())
+    newcomer.group = GroupFactory(school=group.school)
+    newcomer.save()
+    assert "Noor" not in tile_names(classroom.get("/klas/").content.decode())
+
+
+def test_a_leaver_and_a_newcomer_in_one_import_show_at_once(classroom, group, pupil):
+    """The import writes in bulk (no save()), and the count stays the same: one in, one out."""
+    before = tile_names(classroom.get("/klas/").content.decode())
+    other = PupilFactory(group=GroupFactory(school=group.school), first_name="Yara")
+    Pupil.objects.filter(pk=pupil.pk).update(active=False, updated_at=timezone.now())
+    other.group = group
+    other.updated_at = timezone.now()
+    Pupil.objects.bulk_update([other], ["group", "updated_at"])
+    after = tile_names(classroom.get("/klas/").content.decode())
+    assert len(after) == len(before) and "Yara" in after and "Emma" not in after
+
+
+def test_a_renamed_group_and_another_language_show_at_once(classroom, group):
+    classroom.get("/klas/")
+    group.name = "Groep 5 De Uilen"
+    group.save()
+    page = classroom.get("/klas/").content.decode()
+    assert "<h1>Groep 5 De Uilen</h1>" in page and "Klik op je naam." in page
+    classroom.post("/i18n/setlang/", {"language": "en", "next": "/klas/"})
+    assert "Klik op je naam." not in classroom.get("/klas/").content.decode()
