@@ -154,6 +154,16 @@ class FailoverRedisCache(RedisCache):
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("add", (key, value, timeout), [key], version)
 
+    def add_shared(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        """add() as Redis answers it, shared by every app server; False while only this
+        process's stand-in could (basispoort/lockout.py first_attempt)."""
+        if self._redis_usable():
+            try:
+                return super().add(key, value, timeout, version=version)
+            except REDIS_ERRORS as error:
+                self._trip(error)
+        return False
+
     def get(self, key, default=None, version=None):
         return self._call("get", (key, default), (), version)
 

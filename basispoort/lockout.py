@@ -101,6 +101,24 @@ def was_locked(request):
     return getattr(request, "axes_locked_out", False)
 
 
+# How long an attempt keeps the next one on the same key waiting in line (first_attempt).
+ATTEMPT_WINDOW = 60
+
+
+def first_attempt(key):
+    """True when no other attempt on ``key`` began within the last ATTEMPT_WINDOW seconds.
+
+    A correct secret in the first attempt of its window needs only the lock's count, not the
+    row lock that lines up parallel guesses (pupils/gate.py): nothing can be counted before
+    it. Every later attempt in the window, and every attempt while only this process's
+    stand-in for an unreachable Redis can answer (which other app servers do not share),
+    lines up behind the row lock as before. A burst of guesses gets one first attempt, so at
+    most one guess passes outside the line, and it is still refused when the key is locked.
+    """
+    claim = getattr(cache, "add_shared", cache.add)
+    return claim(f"attempt:{hashlib.sha256(key.encode()).hexdigest()[:32]}", 1, ATTEMPT_WINDOW) is True
+
+
 def succeeded(request, key):
     """A correct secret: the key's count starts again. Nothing to reset (and no query) when the
     check just made found no failures."""

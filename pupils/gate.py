@@ -90,8 +90,9 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
     comes from, for slowing down failures across pupils (basispoort/lockout.py). ``device`` is
     the home device's entry id: the session ends when that entry is revoked.
 
-    Every check goes through authenticate(), so django-axes counts failures per pupil and gate
-    and refuses a locked pupil before the secret is looked at. A success logs the pupil in as
+    Every login goes through authenticate(), so django-axes counts failures per pupil and gate
+    and refuses a locked pupil; parallel attempts line up behind the pupil's row lock, except
+    a right secret in the first attempt of a minute (basispoort/lockout.py first_attempt). A success logs the pupil in as
     their own User with a new session key: whoever was logged in on this browser before (a
     parent) is logged out.
     """
@@ -109,9 +110,14 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
             form = PictureForm(school=pupil.school) if pictures else PinForm()
         elif form.is_valid():
             secret = form.cleaned_data["pictures" if pictures else "pin"]
-            with transaction.atomic():
-                Pupil.objects.lock_for_attempt(pupil.pk)
+            if lockout.first_attempt(key) and pupil.check_secret(secret):
+                # Right, and nobody else tried this pupil's secret just now: the lock's count
+                # is all that can still refuse it (the 08:30 login, nearly always).
                 user = authenticate(request, username=key, pupil=pupil, secret=secret, gate=gate)
+            else:
+                with transaction.atomic():
+                    Pupil.objects.lock_for_attempt(pupil.pk)
+                    user = authenticate(request, username=key, pupil=pupil, secret=secret, gate=gate)
             if user is not None:
                 session.start(request, pupil, gate=gate, return_url=logout_url or tiles_url,
                               device=device)

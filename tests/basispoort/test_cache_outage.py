@@ -231,3 +231,13 @@ def test_every_command_of_a_process_shares_one_redis_client():
     client = backend._cache.get_client()
     assert backend._cache.get_client(write=True) is client
     assert client.connection_pool is backend._cache._get_connection_pool(False)
+
+
+def test_without_redis_no_attempt_skips_the_row_lock(redis_down):
+    """The stand-in is this process's own: another app server would let its own "first"
+    attempt through at the same time, so every attempt lines up (basispoort/lockout.py)."""
+    from basispoort import lockout
+
+    assert cache.add("some-key", 1)  # the stand-in answers everything else
+    assert not lockout.first_attempt("pupil:7:school")
+    assert not lockout.first_attempt("pupil:8:school")

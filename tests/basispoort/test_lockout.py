@@ -69,3 +69,25 @@ def test_a_device_without_failures_is_checked_without_reading_the_counters(rf, m
     counted.clear()
     lockout.pupil_gate_slowed(request, device="klas:1:1:c")
     assert counted
+
+
+def test_only_the_first_attempt_of_a_minute_on_a_key_skips_the_line(db):
+    assert lockout.first_attempt("pupil:7:school")
+    assert not lockout.first_attempt("pupil:7:school")  # a second one, in parallel or just after
+    assert lockout.first_attempt("pupil:7:home")  # another counter, another line
+
+
+def test_a_locked_pupils_right_pin_is_refused_on_the_first_attempt_too(client, teacher, group, pupil):
+    from django.core.cache import cache
+
+    from tests.helpers import connect
+
+    connect(client, teacher, group)
+    for attempt in range(10):
+        client.post(f"/klas/leerling/{pupil.pk}/", {"pin": f"{attempt:04d}"})
+    cache.clear()  # a minute later (or Redis restarted): the next attempt is a first one
+    assert lockout.first_attempt(lockout.pupil_key(pupil, "school"))
+    cache.clear()
+    response = client.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert response.status_code == 429 and "Je account is even op slot" in response.content.decode()
+    assert "_auth_user_id" not in client.session
