@@ -12,12 +12,14 @@ admin.site.site_title = "Basispoort beheer"
 admin.site.index_title = "Schoolgegevens"
 
 urlpatterns = [
+    # First: the pages of the 08:30 storm (tiles, PIN, overview), found before every other
+    # pattern is tried.
+    path("", include("pupils.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
     path("beheer/", admin.site.urls),
     path("", include("teachers.urls")),
     path("", include("homelogin.urls")),
-    path("", include("pupils.urls")),
     path("", include("software.urls")),
     # OpenID Connect for publishers: only the endpoints they use (software/oidc_urls.py).
     path("o/", include("software.oidc_urls")),
