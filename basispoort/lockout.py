@@ -96,6 +96,20 @@ def is_locked(request, key):
     return not AxesProxyHandler.is_allowed(request, {"username": key, "gate": "code"})
 
 
+def _failed_mark(key):
+    return f"failed:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
+def shows_as_locked(request, key):
+    """is_locked() for a notice shown before anything is tried (the PIN pad's "even op
+    slot"): one cache read answers it when no failure on ``key`` was seen within the cool-off,
+    which is every pupil at 08:30. Never to refuse anything by: the refusal is
+    authenticate()'s, from the database, and a mark lost with Redis only hides the notice."""
+    if cache.get(_failed_mark(key)) is None:
+        return False
+    return is_locked(request, key)
+
+
 def was_locked(request):
     """True when the authenticate() call just made on ``request`` was refused by the lock."""
     return getattr(request, "axes_locked_out", False)
@@ -131,6 +145,8 @@ class LockoutHandler(AxesDatabaseHandler):
 
     - the failures it counts before a check are kept on the request, so a success with none
       costs no reset (``succeeded``);
+    - every failure leaves a mark in the cache for the cool-off, so the PIN pad's notice costs
+      no query for a pupil without failures (``shows_as_locked``);
     - a successful login writes nothing: the access log is off (the audit log has every
       login), the gates reset their own key, and expired attempts — which never count, the
       handler only looks at the last hour — are deleted at the next failure and by prune_logs,
@@ -144,6 +160,12 @@ class LockoutHandler(AxesDatabaseHandler):
                 request.lockout_failures = {}
             request.lockout_failures[lockout_username(request, credentials)] = failures
         return failures
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request=request, **kwargs)
+        if request is not None:  # counted (or refused while locked): shows_as_locked asks
+            cache.set(_failed_mark(lockout_username(request, credentials)), True,
+                      int(settings.AXES_COOLOFF_TIME * 3600))
 
     def user_logged_in(self, sender, request, user, **kwargs):
         pass

@@ -92,9 +92,9 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
 
     Every login goes through authenticate(), so django-axes counts failures per pupil and gate
     and refuses a locked pupil; parallel attempts line up behind the pupil's row lock, except
-    a right secret in the first attempt of a minute (basispoort/lockout.py first_attempt). A success logs the pupil in as
-    their own User with a new session key: whoever was logged in on this browser before (a
-    parent) is logged out.
+    a right secret in the first attempt of a minute (basispoort/lockout.py first_attempt). A
+    success logs the pupil in as their own User with a new session key: whoever was logged in
+    on this browser before (a parent) is logged out.
     """
     key = lockout.pupil_key(pupil, gate)
     pictures = pupil.secret_kind == Pupil.SecretKind.PICTURE
@@ -134,7 +134,7 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
             context["error"], status = "invalid", 400
     else:
         form = PictureForm(school=pupil.school) if pictures else PinForm()
-        if lockout.is_locked(request, key):
+        if lockout.shows_as_locked(request, key):
             context["error"], status = "locked", 429
 
     if pictures:

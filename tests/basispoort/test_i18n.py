@@ -64,7 +64,9 @@ FAMILY_SOURCES = [
     "templates/homelogin/inzage_download.html", "homelogin/family_views.py",
     "homelogin/family_forms.py", "homelogin/inzage.py", "homelogin/devices.py",
     # Pupils: tiles, PIN, pictures (and their names), the software overview.
-    "templates/pupils/tile_picker.html", "templates/pupils/secret.html", "templates/pupils/_read_aloud.html",
+    "templates/pupils/tile_picker.html", "templates/pupils/_tiles_intro.html",
+    "templates/pupils/classroom_tiles.html", "templates/pupils/secret.html",
+    "templates/pupils/_read_aloud.html",
     "templates/pupils/overview.html", "templates/pupils/classroom_not_connected.html",
     "templates/software/not_licensed.html", "pupils/forms.py", "pupils/pictures.py",
 ]

@@ -47,6 +47,17 @@ def test_a_second_attempt_within_the_minute_lines_up_behind_the_row_lock(classro
     assert trips.transactions >= 1, trips.statements  # the row lock's; then the reset of the one failure
 
 
+def test_the_pin_pad_of_a_pupil_without_failures_reads_only_the_pupil(classroom, pupil,
+                                                                      django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = classroom.get(f"/klas/leerling/{pupil.pk}/")
+    assert response.status_code == 200 and "op slot" not in response.content.decode()
+    for attempt in range(10):
+        classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": f"{attempt:04d}"})
+    response = classroom.get(f"/klas/leerling/{pupil.pk}/")  # failures seen: the count decides
+    assert response.status_code == 429 and "Je account is even op slot" in response.content.decode()
+
+
 def test_the_tile_page_and_the_overview_take_two_queries_each(classroom, pupil,
                                                               django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
