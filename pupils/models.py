@@ -52,7 +52,6 @@ class PupilQuerySet(models.QuerySet):
         return (self.filter(group=group, active=True).order_by("first_name", "last_name", "pk")
                 .only("first_name", "last_name", "tile_picture"))  # what a tile shows; nothing else loaded
 
-
     def tile_summary(self):
         """(how many, when the last of them changed): what a class's cached tile page is kept
         under (pupils/gate.py ClassTiles), in one query without loading a pupil."""

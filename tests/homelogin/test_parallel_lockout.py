@@ -5,6 +5,8 @@ lane (SQLite serialises every write anyway)."""
 import threading
 
 import pytest
+from axes.models import AccessAttempt
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -90,8 +92,6 @@ def test_parallel_wrong_pins_check_at_most_ten(counted):
 def test_a_burst_of_right_pins_at_a_locked_pupil_gets_nobody_in():
     """The burst's first attempt skips the row lock when its PIN is right; the lock's count
     still refuses it."""
-    from axes.models import AccessAttempt
-
     pupil = PupilFactory(home_login_enabled=True, pin="1357")
     code = issue_home_code(pupil=pupil)
     device = Client()
@@ -100,7 +100,6 @@ def test_a_burst_of_right_pins_at_a_locked_pupil_gets_nobody_in():
     for attempt in range(10):
         device.post(f"/thuis/apparaat/leerling/{pupil.pk}/", {"pin": f"{attempt:04d}"})
     assert AccessAttempt.objects.get().failures_since_start == 10
-    from django.core.cache import cache
     cache.clear()  # a new minute: the first attempt's place in line is free again
 
     def right(client):
