@@ -96,8 +96,13 @@ def is_locked(request, key):
     return not AxesProxyHandler.is_allowed(request, {"username": key, "gate": "code"})
 
 
+def _digest(text):
+    """A cache key's part for a counter's key or a device: short, and nothing typed in it."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _failed_mark(key):
-    return f"failed:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    return f"failed:{_digest(key)}"
 
 
 def shows_as_locked(request, key):
@@ -130,7 +135,7 @@ def first_attempt(key):
     most one guess passes outside the line, and it is still refused when the key is locked.
     """
     claim = getattr(cache, "add_shared", cache.add)
-    return claim(f"attempt:{hashlib.sha256(key.encode()).hexdigest()[:32]}", 1, ATTEMPT_WINDOW) is True
+    return claim(f"attempt:{_digest(key)}", 1, ATTEMPT_WINDOW) is True
 
 
 def succeeded(request, key):
@@ -196,7 +201,7 @@ def _window_seconds(rate):
 
 
 def _seen_keys(sources):
-    return [f"fail-seen:{name}:{hashlib.sha256(source.encode()).hexdigest()[:32]}"
+    return [f"fail-seen:{name}:{_digest(source)}"
             for name, source in sources.items()]
 
 

@@ -4,11 +4,13 @@ on the same browser, a teacher disconnecting the classroom device, a session tha
 nothing else gets one."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import requests
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,7 +19,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from accounts.models import User
-from software.models import PublisherSession
+from software.models import IssuedCode, PublisherSession
 from tests.factories import LicenceFactory, PupilFactory, SoftwareFactory, TeacherFactory, UserFactory
 from tests.helpers import authorize, code_from, connect, connect_software, log_in, log_in_staff, sign_in
 
@@ -364,10 +366,6 @@ def test_the_token_names_the_publishers_own_sub_for_each(client, pupil, rekenrou
 def test_old_sign_on_records_go_with_the_daily_prune_not_at_every_launch(client, pupil, rekenroute):
     """Issuing a code deletes nothing (at 08:30 every pupil opens a program); prune_logs
     deletes the code records older than a day and the publisher sessions older than a week."""
-    from django.core.management import call_command
-
-    from software.models import IssuedCode
-
     log_in(client, pupil)
     code_from(authorize(client, rekenroute)[0])
     IssuedCode.objects.update(created_at=timezone.now() - timedelta(days=2))
@@ -377,6 +375,6 @@ def test_old_sign_on_records_go_with_the_daily_prune_not_at_every_launch(client,
     assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
     assert IssuedCode.objects.count() == 2
 
-    call_command("prune_logs", stdout=open("/dev/null", "w"))
+    call_command("prune_logs", stdout=StringIO())
     assert IssuedCode.objects.count() == 1  # the new one
     assert PublisherSession.objects.count() == 0  # the one row (same sid and software) was old
