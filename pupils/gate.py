@@ -46,7 +46,7 @@ class ClassTiles:
 
     def __init__(self, group, viewname):
         self.group, self.viewname = group, viewname
-        self.count, changed = Pupil.objects.for_group(group).tile_summary()
+        self.count, changed = Pupil.tile_summary(group)
         self.fingerprint = hashlib.sha256(":".join(str(part) for part in (
             group.pk, group.name, viewname, self.count, changed, _static_release(),
         )).encode()).hexdigest()

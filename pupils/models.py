@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from basispoort.compiled import CompiledQuery
 from basispoort.hashing import check_secret_hash, make_secret_hash
 from schools.models import Jaargroep
 
@@ -53,10 +54,15 @@ class PupilQuerySet(models.QuerySet):
                 .only("first_name", "last_name", "tile_picture"))  # what a tile shows; nothing else loaded
 
     def tile_summary(self):
-        """(how many, when the last of them changed): what a class's cached tile page is kept
-        under (pupils/gate.py ClassTiles), in one query without loading a pupil."""
-        summary = self.order_by().aggregate(count=models.Count("pk"), changed=models.Max("updated_at"))
-        return summary["count"], summary["changed"]
+        """Pupil.tile_summary(group), as a queryset (what it compiles)."""
+        return (self.order_by().values("group_id")
+                .annotate(count=models.Count("pk"), changed=models.Max("updated_at"))
+                .values_list("count", "changed"))
+
+    def for_login(self, pk, group, school):
+        """Pupil.for_login(pk, group), as a queryset (what it compiles)."""
+        return (self.select_related("user").only(*Pupil.LOGIN_FIELDS)
+                .filter(pk=pk, group=group, school=school, active=True))
 
 
 class Pupil(models.Model):
@@ -109,6 +115,10 @@ class Pupil(models.Model):
 
     objects = PupilQuerySet.as_manager()
 
+    # The classroom's two reads at 08:30, compiled to SQL once per process (basispoort/compiled.py).
+    _tile_summary = CompiledQuery(lambda group: Pupil.objects.for_group(group).tile_summary(), group=int)
+    _for_login = CompiledQuery(lambda **values: Pupil.objects.for_login(**values), pk=int, group=int, school=int)
+
     class Meta:
         verbose_name = _("leerling")
         verbose_name_plural = _("leerlingen")
@@ -156,6 +166,24 @@ class Pupil(models.Model):
     LOGIN_FIELDS = ("first_name", "tile_picture", "secret_kind", "secret_hash", "active", "school_id",
                     "group_id", "home_login_enabled", "user__username", "user__password", "user__is_active",
                     "user__kind")
+
+    @classmethod
+    def tile_summary(cls, group):
+        """(how many, when the last of them changed) of the pupils on ``group``'s name tiles:
+        what a class's cached tile page is kept under (pupils/gate.py ClassTiles), in one query
+        without loading a pupil."""
+        rows = cls._tile_summary.rows(group=group.pk)
+        return rows[0] if rows else (0, None)
+
+    @classmethod
+    def for_login(cls, pk, group):
+        """The active pupil ``pk`` of ``group`` with their account, only what the PIN pad and a
+        login read (LOGIN_FIELDS), or None. ``group`` (with its school, checked active) comes
+        from the classroom device and is set on the pupil."""
+        pupil = cls._for_login.first(pk=pk, group=group.pk, school=group.school_id)
+        if pupil is not None:
+            pupil.group, pupil.school = group, group.school
+        return pupil
 
     @property
     def tile_picture_url(self):

@@ -1,4 +1,5 @@
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -34,9 +35,9 @@ def classroom_pupil(request, pk):
         return redirect("pupils:classroom")
     # The device's group (with its school, checked active) comes from the cache: only the
     # pupil and their account are read, at the 08:30 storm's busiest step.
-    pupil = get_object_or_404(Pupil.objects.select_related("user").only(*Pupil.LOGIN_FIELDS), pk=pk,
-                              group=group, active=True, school_id=group.school_id)
-    pupil.group, pupil.school = group, group.school
+    pupil = Pupil.for_login(pk, group)
+    if pupil is None:
+        raise Http404
     return pupil_login(request, pupil, gate="school", tiles_url=reverse("pupils:classroom"),
                        device_key=classroom_device.device_key(request))
 

@@ -1,0 +1,107 @@
+"""Read queries of the 08:30 storm, turned into SQL once per process instead of at every request.
+
+Django compiles a QuerySet to SQL each time it runs: for the pupil session's query (a user with
+pupil, school and group) that costs more CPU than PostgreSQL needs to answer it, on every page
+a pupil opens. A CompiledQuery builds its QuerySet once, with stand-ins for the values that
+change per request, keeps the SQL and the compiler's map of the columns, and then runs that SQL
+with the request's values; rows become model instances as Django's own QuerySet iteration makes
+them (``Model.from_db``, ``select_related`` objects, the backend's converters).
+
+    SESSION_USER = CompiledQuery(lambda pk: User.objects.select_related("pupil").filter(pk=pk), pk=int)
+    user = SESSION_USER.first(pk=42)
+
+Only for queries whose values are compared as they are (``pk=``, ``field=``, ``__in`` is not
+supported): each stand-in must reach the SQL's parameters unchanged, which compiling checks. The
+SQL is kept per database connection (and so per thread), built on first use.
+"""
+
+from itertools import count
+from weakref import WeakKeyDictionary
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.query import get_related_populators
+
+_stand_in_numbers = count(1)
+
+
+def _stand_in(kind):
+    """A value no real request sends, of the kind the field compares with."""
+    number = next(_stand_in_numbers)
+    if kind is int:
+        return -(2**62) + number
+    if kind is str:
+        return f"\x1fstand-in-{number}\x1f"
+    raise TypeError(f"CompiledQuery values must be int or str, not {kind!r}")
+
+
+class _Compiled:
+    def __init__(self, queryset, stand_ins, using):
+        self.compiler = queryset.query.get_compiler(using=using)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        self.slots = {}
+        for name, value in stand_ins.items():
+            slots = [i for i, param in enumerate(self.params) if param == value and type(param) is type(value)]
+            if not slots:
+                raise ValueError(f"CompiledQuery: {name!r} does not reach the SQL unchanged")
+            self.slots[name] = slots
+        klass_info = self.compiler.klass_info
+        if klass_info:  # a query of model instances: how a row becomes them, worked out once
+            select = self.compiler.select
+            self.model = klass_info["model"]
+            self.start, self.end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            self.names = [column[0].target.attname for column in select[self.start:self.end]]
+            self.populators = get_related_populators(klass_info, select, using)
+        self.using = using
+
+    def execute(self, connection, values):
+        params = list(self.params)
+        for name, slots in self.slots.items():
+            for i in slots:
+                params[i] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        return list(self.compiler.results_iter([rows], tuple_expected=True))
+
+
+class CompiledQuery:
+    def __init__(self, build, using=DEFAULT_DB_ALIAS, **kinds):
+        """``build(**stand_ins)`` returns the QuerySet; ``kinds`` names each value and its type."""
+        self.build, self.using, self.kinds = build, using, kinds
+        self._by_connection = WeakKeyDictionary()
+
+    def _compiled(self, connection):
+        compiled = self._by_connection.get(connection)
+        if compiled is None:
+            stand_ins = {name: _stand_in(kind) for name, kind in self.kinds.items()}
+            compiled = _Compiled(self.build(**stand_ins), stand_ins, self.using)
+            self._by_connection[connection] = compiled
+        return compiled
+
+    def _run(self, values):
+        if set(values) != set(self.kinds):
+            raise TypeError(f"CompiledQuery needs exactly {sorted(self.kinds)}")
+        connection = connections[self.using]
+        compiled = self._compiled(connection)
+        return compiled, compiled.execute(connection, values)
+
+    def rows(self, **values):
+        """The rows as tuples (a ``values_list()`` or aggregate query)."""
+        return self._run(values)[1]
+
+    def all(self, **values):
+        """The rows as model instances, with their ``select_related`` objects."""
+        compiled, rows = self._run(values)
+        objects = []
+        for row in rows:
+            obj = compiled.model.from_db(self.using, compiled.names, row[compiled.start:compiled.end])
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            objects.append(obj)
+        return objects
+
+    def first(self, **values):
+        """The first row as a model instance, or None."""
+        objects = self.all(**values)
+        return objects[0] if objects else None

@@ -1,0 +1,78 @@
+"""A CompiledQuery answers exactly what its QuerySet answers, with each call's own values."""
+
+import pytest
+from django.db import models
+
+from accounts.models import User
+from basispoort.compiled import CompiledQuery
+from pupils.models import Pupil
+from tests.factories import GroupFactory, PupilFactory
+
+pytestmark = pytest.mark.django_db
+
+SESSION_USER = CompiledQuery(
+    lambda pk: User.objects.select_related("pupil__school", "pupil__group").filter(pk=pk, is_active=True),
+    pk=int,
+)
+
+
+def loaded(obj):
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields
+            if f.attname in obj.__dict__}
+
+
+def test_instances_equal_the_querysets_own_with_their_related_objects(django_assert_num_queries):
+    pupil = PupilFactory()
+    orm = User.objects.select_related("pupil__school", "pupil__group").get(pk=pupil.user_id)
+    with django_assert_num_queries(1):
+        user = SESSION_USER.first(pk=pupil.user_id)
+        # select_related objects came in the same query, as with the QuerySet
+        assert (user.pupil.school.name, user.pupil.group.name) == (pupil.school.name, pupil.group.name)
+    assert loaded(user) == loaded(orm)
+    assert loaded(user.pupil) == loaded(orm.pupil)
+    assert loaded(user.pupil.group) == loaded(orm.pupil.group)
+    assert not user._state.adding and user._state.db == "default"
+
+
+def test_each_call_runs_with_its_own_values():
+    first, second = PupilFactory(), PupilFactory()
+    assert SESSION_USER.first(pk=first.user_id).pupil.pk == first.pk
+    assert SESSION_USER.first(pk=second.user_id).pupil.pk == second.pk
+    assert SESSION_USER.first(pk=second.user_id + 1000) is None
+    second.user.is_active = False
+    second.user.save()
+    assert SESSION_USER.first(pk=second.user_id) is None  # the filter's constants hold too
+
+
+def test_deferred_fields_stay_deferred(django_assert_num_queries):
+    pupil = PupilFactory()
+    query = CompiledQuery(lambda pk: Pupil.objects.only("first_name").filter(pk=pk), pk=int)
+    found = query.first(pk=pupil.pk)
+    assert found.first_name == pupil.first_name
+    with django_assert_num_queries(1):
+        assert found.last_name == pupil.last_name  # loaded when asked for, as Django does
+
+
+def test_rows_are_converted_as_the_queryset_converts_them():
+    group = GroupFactory()
+    pupils = PupilFactory.create_batch(3, group=group, school=group.school)
+    query = CompiledQuery(
+        lambda group: Pupil.objects.filter(group_id=group).values("group_id")
+        .annotate(n=models.Count("pk"), changed=models.Max("updated_at")).values_list("n", "changed"),
+        group=int,
+    )
+    assert query.rows(group=group.pk) == [(3, max(p.updated_at for p in pupils))]
+    assert query.rows(group=group.pk + 1000) == []
+
+
+def test_a_value_that_does_not_reach_the_sql_as_it_is_is_refused():
+    query = CompiledQuery(lambda name: User.objects.filter(username__icontains=name), name=str)
+    with pytest.raises(ValueError, match="name"):
+        query.first(name="anna")  # compiled as "%anna%": cannot be substituted
+
+
+def test_values_must_be_named_as_compiled():
+    with pytest.raises(TypeError):
+        SESSION_USER.first(id=1)
+    with pytest.raises(TypeError):
+        CompiledQuery(lambda when: User.objects.filter(date_joined=when), when=object).first(when=None)
