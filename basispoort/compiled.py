@@ -41,7 +41,8 @@ class _Compiled:
         self.params = list(params)
         self.slots = {}
         for name, value in stand_ins.items():
-            slots = [i for i, param in enumerate(self.params) if param == value and type(param) is type(value)]
+            slots = [i for i, param in enumerate(self.params)
+                     if type(param) is type(value) and param == value]
             if not slots:
                 raise ValueError(f"CompiledQuery: {name!r} does not reach the SQL unchanged")
             self.slots[name] = slots

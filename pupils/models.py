@@ -117,7 +117,8 @@ class Pupil(models.Model):
 
     # The classroom's two reads at 08:30, compiled to SQL once per process (basispoort/compiled.py).
     _tile_summary = CompiledQuery(lambda group: Pupil.objects.for_group(group).tile_summary(), group=int)
-    _for_login = CompiledQuery(lambda **values: Pupil.objects.for_login(**values), pk=int, group=int, school=int)
+    _for_login = CompiledQuery(lambda **values: Pupil.objects.for_login(**values),
+                               pk=int, group=int, school=int)
 
     class Meta:
         verbose_name = _("leerling")
