@@ -10,11 +10,13 @@ them (``Model.from_db``, ``select_related`` objects, the backend's converters).
     SESSION_USER = CompiledQuery(lambda pk: User.objects.select_related("pupil").filter(pk=pk), pk=int)
     user = SESSION_USER.first(pk=42)
 
-Only for queries whose values are compared as they are (``pk=``, ``field=``, ``__in`` is not
-supported): each stand-in must reach the SQL's parameters unchanged, which compiling checks. The
-SQL is kept per database connection (and so per thread), built on first use.
+Values are ints, strings or aware datetimes, compared as they are (``pk=``, ``field=``,
+``field__gte=``; not ``__in`` or ``__icontains``): each stand-in must reach the SQL's parameters
+as the backend adapts it, which compiling checks. The SQL is kept per database connection (and
+so per thread), built on first use.
 """
 
+import datetime
 from itertools import count
 from weakref import WeakKeyDictionary
 
@@ -31,7 +33,16 @@ def _stand_in(kind):
         return -(2**62) + number
     if kind is str:
         return f"\x1fstand-in-{number}\x1f"
-    raise TypeError(f"CompiledQuery values must be int or str, not {kind!r}")
+    if kind is datetime.datetime:
+        return datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(seconds=number)
+    raise TypeError(f"CompiledQuery values must be int, str or datetime, not {kind!r}")
+
+
+def _adapt(connection, value):
+    """``value`` as the backend passes it in a query's parameters (a datetime is a string on SQLite)."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
 
 
 class _Compiled:
@@ -41,6 +52,7 @@ class _Compiled:
         self.params = list(params)
         self.slots = {}
         for name, value in stand_ins.items():
+            value = _adapt(self.compiler.connection, value)
             slots = [i for i, param in enumerate(self.params)
                      if type(param) is type(value) and param == value]
             if not slots:
@@ -59,7 +71,7 @@ class _Compiled:
         params = list(self.params)
         for name, slots in self.slots.items():
             for i in slots:
-                params[i] = values[name]
+                params[i] = _adapt(connection, values[name])
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -81,8 +93,9 @@ class CompiledQuery:
         return compiled
 
     def _run(self, values):
-        if set(values) != set(self.kinds):
-            raise TypeError(f"CompiledQuery needs exactly {sorted(self.kinds)}")
+        if set(values) != set(self.kinds) or not all(
+                isinstance(values[name], kind) for name, kind in self.kinds.items()):
+            raise TypeError(f"CompiledQuery needs exactly {self.kinds}")
         connection = connections[self.using]
         compiled = self._compiled(connection)
         return compiled, compiled.execute(connection, values)

@@ -76,3 +76,16 @@ def test_values_must_be_named_as_compiled():
         SESSION_USER.first(id=1)
     with pytest.raises(TypeError):
         CompiledQuery(lambda when: User.objects.filter(date_joined=when), when=object).first(when=None)
+
+
+def test_datetimes_are_passed_as_the_backend_passes_them(time_machine):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    time_machine.move_to("2027-03-01 08:30 +01:00", tick=False)
+    pupil = PupilFactory()
+    query = CompiledQuery(lambda pk, since: Pupil.objects.filter(pk=pk, updated_at__gte=since), pk=int,
+                          since=datetime)
+    assert query.first(pk=pupil.pk, since=timezone.now() - timedelta(seconds=1)) == pupil
+    assert query.first(pk=pupil.pk, since=timezone.now() + timedelta(seconds=1)) is None

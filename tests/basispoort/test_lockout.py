@@ -91,3 +91,34 @@ def test_a_locked_pupils_right_pin_is_refused_on_the_first_attempt_too(client, t
     response = client.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
     assert response.status_code == 429 and "Je account is even op slot" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_the_handlers_count_is_django_axes_own(db, rf, time_machine):
+    """LockoutHandler counts with a query compiled once (the storm): the same number as
+    django-axes' AxesDatabaseHandler, only within the cool-off, only the key's own."""
+    from datetime import timedelta
+
+    from axes.handlers.database import AxesDatabaseHandler
+    from django.utils import timezone
+
+    time_machine.move_to("2027-03-01 08:30 +01:00", tick=False)
+
+    def attempt(key, failures, minutes_ago):
+        AccessAttempt.objects.create(
+            username=key, failures_since_start=failures, ip_address="192.0.2.1", user_agent="",
+            get_data="", post_data="", http_accept="", path_info="",
+        )
+        AccessAttempt.objects.filter(username=key).update(
+            attempt_time=timezone.now() - timedelta(minutes=minutes_ago))
+
+    attempt("pupil:1:school", 4, minutes_ago=5)
+    attempt("pupil:1:home", 9, minutes_ago=5)
+    attempt("pupil:2:school", 10, minutes_ago=61)  # past the hour: counts no more
+    request = rf.post("/")
+    request.axes_attempt_time = timezone.now()
+    request.axes_ip_address, request.axes_user_agent = "192.0.2.1", ""
+    for key, expected in [("pupil:1:school", 4), ("pupil:1:home", 9), ("pupil:2:school", 0),
+                          ("pupil:3:school", 0)]:
+        credentials = {"username": key, "gate": "school"}
+        assert lockout.LockoutHandler().get_failures(request, credentials) == expected
+        assert AxesDatabaseHandler().get_failures(request, credentials) == expected
