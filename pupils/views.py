@@ -9,7 +9,7 @@ from software.models import overview_tiles
 
 from . import classroom as classroom_device
 from . import session
-from .gate import ClassTiles, pupil_login, tile_page
+from .gate import class_tile_page, pupil_login
 from .models import Pupil
 
 
@@ -24,8 +24,7 @@ def classroom(request):
         })
     if group is None:
         return render(request, "pupils/classroom_not_connected.html")
-    return tile_page(request, ClassTiles(group, "pupils:classroom_pupil"), heading=group.name, gate="school",
-                     group=group, template="pupils/classroom_tiles.html")
+    return class_tile_page(request, group)
 
 
 @never_cache

@@ -160,3 +160,51 @@ def test_a_renamed_group_and_another_language_show_at_once(classroom, group):
     assert "<h1>Groep 5 De Uilen</h1>" in page and "Klik op je naam." in page
     classroom.post("/i18n/setlang/", {"language": "en", "next": "/klas/"})
     assert "Klik op je naam." not in classroom.get("/klas/").content.decode()
+
+
+def form_token(page):
+    return page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+
+def test_a_cached_tile_page_carries_this_requests_token_and_nonce(classroom, teacher, group,
+                                                                   django_assert_max_num_queries):
+    """The class's tile page is rendered once (basispoort/pages.py); the CSRF token and the CSP
+    nonce in it are still each request's own, and its language form still works."""
+    other = Client()
+    connect(other, teacher, group)
+    other.handler.enforce_csrf_checks = True
+    pages = [classroom.get("/klas/"), other.get("/klas/")]
+    with django_assert_max_num_queries(1):  # the tiles' summary; no pupil read
+        pages.append(other.get("/klas/"))
+    nonces = []
+    for response in pages:
+        page = response.content.decode()
+        assert "stand-in-" not in page and page.count('class="tile"') == 26
+        nonce = page.split('nonce="')[1].split('"')[0]
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+        nonces.append(nonce)
+    assert len(set(nonces)) == 3
+    assert form_token(pages[1].content.decode()) != form_token(pages[2].content.decode())  # masked anew
+    response = other.post("/i18n/setlang/", {"language": "en", "next": "/klas/",
+                                             "csrfmiddlewaretoken": form_token(pages[2].content.decode())})
+    assert response.status_code == 302  # the token from the cached page is accepted
+
+
+def test_a_flash_message_is_shown_once_and_never_cached(classroom, rf):
+    """Messages are never on the cached page: a request with one renders in full."""
+    from django.contrib.messages import SUCCESS, add_message
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from basispoort.pages import render_cached
+
+    classroom.get("/klas/")
+    request = rf.get("/klas/")
+    request.session, request.csp_nonce = classroom.session, "n0nce"
+    request._messages = FallbackStorage(request)
+    add_message(request, SUCCESS, "Het apparaat toont Groep 5a.")
+    context = {"tiles": [], "heading": "Groep 5a"}
+    page = render_cached(request, "pupils/classroom_tiles.html", context, key="k").content.decode()
+    assert "Het apparaat toont Groep 5a." in page
+    request._messages = FallbackStorage(request)  # the next request: nothing left to show
+    again = render_cached(request, "pupils/classroom_tiles.html", context, key="k").content.decode()
+    assert "Het apparaat toont" not in again and "Groep 5a" in again
