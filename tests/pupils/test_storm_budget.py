@@ -208,3 +208,19 @@ def test_a_flash_message_is_shown_once_and_never_cached(classroom, rf):
     request._messages = FallbackStorage(request)  # the next request: nothing left to show
     again = render_cached(request, "pupils/classroom_tiles.html", context, key="k").content.decode()
     assert "Het apparaat toont" not in again and "Groep 5a" in again
+
+
+def test_the_cached_overview_greets_each_pupil_by_their_own_name(classroom, group, pupil):
+    """Every pupil of the group sees the same overview but for the name (rendered once):
+    each sees their own, escaped as the template escapes it."""
+    other = PupilFactory(group=group, first_name="<b>Zoë</b>")
+    other.set_pin("2468")
+    other.save()
+    classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    first = classroom.get("/overzicht/").content.decode()
+    classroom.post("/uitloggen/")
+    classroom.post(f"/klas/leerling/{other.pk}/", {"pin": "2468"})
+    second = classroom.get("/overzicht/").content.decode()
+    assert "Hallo Emma!" in first and "Zoë" not in first
+    assert "Hallo &lt;b&gt;Zoë&lt;/b&gt;!" in second and "Emma" not in second and "<b>" not in second
+    assert "Taalkompas" in second and "stand-in-" not in second
