@@ -58,6 +58,10 @@ class _Compiled:
             if not slots:
                 raise ValueError(f"CompiledQuery: {name!r} does not reach the SQL unchanged")
             self.slots[name] = slots
+        fields = [column[0] for column in self.compiler.select[:self.compiler.col_count]]
+        if self.compiler.has_composite_fields(fields):
+            raise ValueError("CompiledQuery: composite fields are not supported")
+        self.converters = self.compiler.get_converters(fields)  # what results_iter() works out per call
         klass_info = self.compiler.klass_info
         if klass_info:  # a query of model instances: how a row becomes them, worked out once
             select = self.compiler.select
@@ -75,7 +79,9 @@ class _Compiled:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        return list(self.compiler.results_iter([rows], tuple_expected=True))
+        if self.converters:
+            return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+        return rows
 
 
 class CompiledQuery:
