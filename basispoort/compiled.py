@@ -1,4 +1,4 @@
-"""Read queries of the 08:30 storm, turned into SQL once per process instead of at every request.
+"""Queries of the 08:30 storm, turned into SQL once per process instead of at every request.
 
 Django compiles a QuerySet to SQL each time it runs: for the pupil session's query (a user with
 pupil, school and group) that costs more CPU than PostgreSQL needs to answer it, on every page
@@ -9,6 +9,9 @@ them (``Model.from_db``, ``select_related`` objects, the backend's converters).
 
     SESSION_USER = CompiledQuery(lambda pk: User.objects.select_related("pupil").filter(pk=pk), pk=int)
     user = SESSION_USER.first(pk=42)
+
+CompiledUpdate does the same for ``QuerySet.update()``, CompiledInsert for saving a new row of
+a model that no signal receiver watches (the audit log, sessions).
 
 Values are ints, strings or aware datetimes, compared as they are (``pk=``, ``field=``,
 ``field__gte=``; not ``__in`` or ``__icontains``): each stand-in must reach the SQL's parameters
@@ -22,6 +25,8 @@ from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.query import get_related_populators
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 _stand_in_numbers = count(1)
 
@@ -46,8 +51,8 @@ def _adapt(connection, value):
 
 
 class _Compiled:
-    def __init__(self, queryset, stand_ins, using):
-        self.compiler = queryset.query.get_compiler(using=using)
+    def __init__(self, query, stand_ins, using):
+        self.compiler = query.get_compiler(using=using)
         self.sql, params = self.compiler.as_sql()
         self.params = list(params)
         self.slots = {}
@@ -58,6 +63,9 @@ class _Compiled:
             if not slots:
                 raise ValueError(f"CompiledQuery: {name!r} does not reach the SQL unchanged")
             self.slots[name] = slots
+        self.reads = not isinstance(query, UpdateQuery)
+        if not self.reads:
+            return
         fields = [column[0] for column in self.compiler.select[:self.compiler.col_count]]
         if self.compiler.has_composite_fields(fields):
             raise ValueError("CompiledQuery: composite fields are not supported")
@@ -69,15 +77,17 @@ class _Compiled:
             self.start, self.end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
             self.names = [column[0].target.attname for column in select[self.start:self.end]]
             self.populators = get_related_populators(klass_info, select, using)
-        self.using = using
 
     def execute(self, connection, values):
+        """The rows read (converted as Django converts them), or how many rows were updated."""
         params = list(self.params)
         for name, slots in self.slots.items():
             for i in slots:
                 params[i] = _adapt(connection, values[name])
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
+            if not self.reads:
+                return cursor.rowcount
             rows = cursor.fetchall()
         if self.converters:
             return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
@@ -90,11 +100,14 @@ class CompiledQuery:
         self.build, self.using, self.kinds = build, using, kinds
         self._by_connection = WeakKeyDictionary()
 
+    def _query(self, stand_ins):
+        return self.build(**stand_ins).query
+
     def _compiled(self, connection):
         compiled = self._by_connection.get(connection)
         if compiled is None:
             stand_ins = {name: _stand_in(kind) for name, kind in self.kinds.items()}
-            compiled = _Compiled(self.build(**stand_ins), stand_ins, self.using)
+            compiled = _Compiled(self._query(stand_ins), stand_ins, self.using)
             self._by_connection[connection] = compiled
         return compiled
 
@@ -125,3 +138,49 @@ class CompiledQuery:
         """The first row as a model instance, or None."""
         objects = self.all(**values)
         return objects[0] if objects else None
+
+
+class CompiledUpdate(CompiledQuery):
+    """``queryset.update(**changes)`` with the SQL built once: ``build(**stand_ins)`` returns
+    ``(queryset, changes)``. ``update(**values)`` returns how many rows changed. Like
+    QuerySet.update(), it sends no signals."""
+
+    def _query(self, stand_ins):
+        queryset, changes = self.build(**stand_ins)
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(changes)
+        return query
+
+    def update(self, **values):
+        return self._run(values)[1]
+
+
+class CompiledInsert:
+    """``obj.save(force_insert=True)`` with the INSERT built once per connection, for a model
+    whose saves nobody listens to (with a pre_save or post_save receiver it is that save). One
+    statement, without RETURNING: the primary key is set beforehand, or not needed afterwards."""
+
+    def __init__(self, model, using=DEFAULT_DB_ALIAS):
+        self.model, self.using = model, using
+        self._by_connection = WeakKeyDictionary()
+
+    def _fields(self, obj):
+        meta = self.model._meta
+        return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field or obj.pk is not None)
+
+    def save(self, obj):
+        if type(obj) is not self.model or pre_save.has_listeners(self.model) or post_save.has_listeners(
+                self.model):
+            obj.save(force_insert=True, using=self.using)
+            return
+        connection = connections[self.using]
+        fields = self._fields(obj)
+        by_fields = self._by_connection.setdefault(connection, {})
+        if fields not in by_fields:
+            query = InsertQuery(self.model)
+            query.insert_values(fields, [obj])
+            [(by_fields[fields], _params)] = query.get_compiler(using=self.using).as_sql()
+        params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(by_fields[fields], params)
+        obj._state.adding, obj._state.db = False, self.using

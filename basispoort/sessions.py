@@ -11,21 +11,27 @@ new key is drawn.
 SESSION_ENGINE = "basispoort.sessions".
 """
 
+import base64
 import logging
+import secrets
 
 from django.contrib.sessions.backends import cached_db
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
-from django.utils.crypto import get_random_string
+
+from .compiled import CompiledInsert
 
 logger = logging.getLogger("django.contrib.sessions")
+_INSERTS = {}  # database alias -> CompiledInsert of the session model
 
 
 class SessionStore(cached_db.SessionStore):
     _insert = False  # the key is new: the next save INSERTs
 
     def _get_new_session_key(self):
-        return get_random_string(32, VALID_KEY_CHARS)
+        # 32 characters of a-z and 2-7 (within Django's VALID_KEY_CHARS) from 160 random bits,
+        # read at once: get_random_string asks the system for each character apart.
+        return base64.b32encode(secrets.token_bytes(20)).decode().lower()
 
     def create(self):
         self._session_key = self._get_new_session_key()
@@ -62,15 +68,23 @@ class SessionStore(cached_db.SessionStore):
         except Exception:
             logger.exception("Error saving to cache (%s)", self._cache)
 
+    def _write(self, obj, must_create, using):
+        if not must_create:
+            obj.save(force_update=True, using=using)
+        else:  # every login: the INSERT is built once per process
+            if using not in _INSERTS:
+                _INSERTS[using] = CompiledInsert(self.model, using)
+            _INSERTS[using].save(obj)
+
     def _save_row(self, must_create):
         obj = self.create_model_instance(self._get_session(no_load=must_create))
         using = router.db_for_write(self.model, instance=obj)
         try:
             if connections[using].in_atomic_block:  # keep the caller's transaction usable
                 with transaction.atomic(using=using):
-                    obj.save(force_insert=must_create, force_update=not must_create, using=using)
+                    self._write(obj, must_create, using)
             else:
-                obj.save(force_insert=must_create, force_update=not must_create, using=using)
+                self._write(obj, must_create, using)
         except IntegrityError:
             if must_create:
                 raise CreateError from None

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from basispoort.compiled import CompiledInsert
+
 brin_validator = RegexValidator(
     r"^[0-9]{2}[A-Z0-9]{2}$", _("Een BRIN-nummer is 4 tekens: 2 cijfers en 2 hoofdletters of cijfers.")
 )
@@ -321,11 +323,12 @@ class AuditEntryQuerySet(models.QuerySet):
         # A publisher's API request has no person behind it (api.authentication.Publisher):
         # no actor, and ``detail`` names the publisher.
         is_person = isinstance(user, models.Model) and user.is_authenticated
-        return self.create(
+        entry = self.model(
             school=school, actor=user if is_person else None,
             action=action, pupil=pupil, detail=printable(detail)[:500],
             ip_address=(get_client_ip_address(request) or None) if request is not None else None,
         )
+        _INSERT_ENTRY.save(entry)  # every login writes one: the INSERT is built once per process
 
 
 class AuditEntry(models.Model):
@@ -389,3 +392,6 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+
+_INSERT_ENTRY = CompiledInsert(AuditEntry)

@@ -89,3 +89,59 @@ def test_datetimes_are_passed_as_the_backend_passes_them(time_machine):
                           since=datetime)
     assert query.first(pk=pupil.pk, since=timezone.now() - timedelta(seconds=1)) == pupil
     assert query.first(pk=pupil.pk, since=timezone.now() + timedelta(seconds=1)) is None
+
+
+def test_an_update_changes_only_its_row(time_machine):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    from basispoort.compiled import CompiledUpdate
+
+    time_machine.move_to("2027-03-01 08:30 +01:00", tick=False)
+    first, second = PupilFactory(), PupilFactory()
+    update = CompiledUpdate(lambda pk, when: (Pupil.objects.filter(pk=pk), {"last_login_school": when}),
+                            pk=int, when=datetime)
+    assert update.update(pk=first.pk, when=timezone.now()) == 1
+    assert update.update(pk=second.pk + 1000, when=timezone.now()) == 0
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.last_login_school == timezone.now() and second.last_login_school is None
+
+
+def test_an_insert_writes_what_save_writes(time_machine, rf):
+    from django.utils import timezone
+
+    from basispoort.compiled import CompiledInsert
+    from schools.models import AuditEntry
+
+    time_machine.move_to("2027-03-01 08:30 +01:00", tick=False)
+    pupil = PupilFactory()
+    fields = {"school": pupil.school, "pupil": pupil, "action": AuditEntry.Action.LOGIN_OK,
+              "detail": "leerling /klas/", "ip_address": "2001:db8::1"}
+    entry = AuditEntry(**fields)
+    CompiledInsert(AuditEntry).save(entry)
+    AuditEntry(**fields).save()
+    first, second = (AuditEntry.objects.order_by("pk").values(*[f.attname for f in AuditEntry._meta.fields
+                                                                 if f.name != "id"]))
+    assert first == second and first["created_at"] == timezone.now()
+    assert not entry._state.adding
+
+
+def test_an_insert_with_a_receiver_is_an_ordinary_save():
+    from django.db.models.signals import post_save
+
+    from basispoort.compiled import CompiledInsert
+    from schools.models import AuditEntry
+
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append(created)
+
+    post_save.connect(receiver, sender=AuditEntry)
+    try:
+        CompiledInsert(AuditEntry).save(AuditEntry(action=AuditEntry.Action.LOGIN_OK))
+    finally:
+        post_save.disconnect(receiver, sender=AuditEntry)
+    assert heard == [True] and AuditEntry.objects.count() == 1
