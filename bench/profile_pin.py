@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (label, file ending, function): the inclusive time of these, as a share of the whole.
 PARTS = [
     ("finding the device's group and teacher (connected_group)", "pupils/classroom.py", "connected_group"),
-    ("loading the pupil (get_object_or_404)", "django/shortcuts.py", "get_object_or_404"),
+    ("loading the pupil (Pupil.for_login, compiled once)", "pupils/models.py", "for_login"),
     ("the first attempt's claim in Redis (first_attempt)", "basispoort/lockout.py", "first_attempt"),
     ("the pupil's row lock (lock_for_attempt; a second attempt within the minute)", "pupils/models.py",
      "lock_for_attempt"),
@@ -36,6 +36,7 @@ PARTS = [
     ("starting the pupil session (session.start: login(), new key)", "pupils/session.py", "start"),
     ("saving the session (SessionMiddleware.process_response)", "django/contrib/sessions/middleware.py",
      "process_response"),
+    ("the audit entry (AuditEntry.objects.record)", "schools/models.py", "record"),
     ("PostgreSQL statements (psycopg Cursor.execute)", "psycopg/cursor.py", "execute"),
     ("COMMIT (psycopg Connection.commit)", "psycopg/connection.py", "commit"),
     ("Redis commands (redis-py execute_command)", "redis/client.py", "execute_command"),
