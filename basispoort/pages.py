@@ -6,12 +6,16 @@ request does. ``render_cached`` renders it once per ``key`` with stand-ins for w
 request, the CSRF token, the CSP nonce and the ``fill`` values, and each request then costs one
 cache read and a few string replacements (``fill`` values escaped, as the template escapes).
 
-The key must name everything else the page shows (the caller's fingerprint); the template, the
-language and the page's address are added here. A request with flash messages to show is
-rendered in full, so a message is never cached or lost.
+The key must name everything else the page shows (the caller's fingerprint); the template and
+the language are added here, and the page's address too unless the caller says the page is the
+same at every address (``any_address``: one PIN pad for every pupil of a class). The address
+in base.html's language form is then filled in per request as well, and a page that shows its
+own address anywhere else is not cached. A request with flash messages to show is rendered in
+full, so a message is never cached or lost.
 """
 
 import hashlib
+import logging
 from functools import lru_cache
 
 from django.contrib.messages import get_messages
@@ -23,6 +27,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 from django.utils.translation import get_language
 
+logger = logging.getLogger(__name__)
+
 
 @lru_cache(maxsize=1)
 def _prefix():
@@ -31,22 +37,29 @@ def _prefix():
     return f"stand-in-{salted_hmac('basispoort.pages', 'stand-in').hexdigest()[:24]}-"
 
 
-def render_cached(request, template, context, *, key, fill=None, timeout=600):
+def render_cached(request, template, context, *, key, fill=None, any_address=False, timeout=600):
     """Like ``render(request, template, {**context, **fill})``; ``fill`` maps context names to
     the plain-text values that differ per request."""
     fill = fill or {}
     if len(get_messages(request)):  # shown once, then gone: never from the cache
         return HttpResponse(render_to_string(template, {**context, **fill}, request))
-    prefix = _prefix()
-    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
-    cache_key = f"page:{template}:{get_language()}:{address}:{key}"
+    prefix, path = _prefix(), request.get_full_path()
+    if not any_address:
+        key = f"{hashlib.sha256(path.encode()).hexdigest()[:16]}:{key}"
+    cache_key = f"page:{template}:{get_language()}:{key}"
     page = cache.get(cache_key)
     if page is None:
         stand_ins = {name: f"{prefix}{name}" for name in fill}
         page = render_to_string(template, {**context, **stand_ins, "csrf_token": f"{prefix}csrf",
-                                           "CSP_NONCE": f"{prefix}nonce"}, request)
-        cache.set(cache_key, page, timeout)
+                                           "CSP_NONCE": f"{prefix}nonce", "page_path": f"{prefix}path"},
+                                request)
+        if any_address and escape(path) in page:
+            logger.error("%s shows its own address: not cached for any address", template)
+        else:
+            cache.set(cache_key, page, timeout)
     for name, value in fill.items():
         page = page.replace(f"{prefix}{name}", escape(value))
-    page = page.replace(f"{prefix}csrf", get_token(request)).replace(f"{prefix}nonce", str(request.csp_nonce))
+    page = (page.replace(f"{prefix}csrf", get_token(request))
+            .replace(f"{prefix}nonce", str(request.csp_nonce))
+            .replace(f"{prefix}path", escape(path)))
     return HttpResponse(page)

@@ -146,6 +146,14 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
         form = PictureForm(school=pupil.school) if pictures else PinForm()
         if lockout.shows_as_locked(request, key):
             context["error"], status = "locked", 429
+        elif not pictures:
+            # The PIN pad is the same for every pupil of the class but for the name and the
+            # tile picture: rendered once (basispoort/pages.py).
+            return signon.allow_form_redirect(request, render_cached(
+                request, "pupils/secret.html", {**context, "pupil": None, "form": form},
+                key=hashlib.sha256(repr((gate, tiles_url)).encode()).hexdigest(), any_address=True,
+                fill={"first_name": pupil.first_name, "tile_picture_url": pupil.tile_picture_url},
+            ))
 
     if pictures:
         picked = form.cleaned_data.get("pictures", []) if form.is_bound and form.is_valid() else []
@@ -155,5 +163,5 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
             "length": pupil.school.picture_password_length,
             "steps": range(1, pupil.school.picture_password_length + 1),
         })
-    context["form"] = form
+    context.update(form=form, first_name=pupil.first_name, tile_picture_url=pupil.tile_picture_url)
     return signon.allow_form_redirect(request, render(request, "pupils/secret.html", context, status=status))

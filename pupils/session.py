@@ -46,7 +46,7 @@ def start(request, pupil, *, gate, return_url, device=None):
         GATE: gate, SINCE: timezone.localdate().isoformat(), SEEN: time.time(), DEVICE: device,
         RETURN: return_url,
     })
-    _LAST_LOGIN[gate].update(pk=pupil.pk, when=timezone.now())
+    _LAST_LOGIN["school" if gate == "school" else "home"].update(pk=pupil.pk, when=timezone.now())
 
 
 def end(request):

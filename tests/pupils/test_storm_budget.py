@@ -224,3 +224,39 @@ def test_the_cached_overview_greets_each_pupil_by_their_own_name(classroom, grou
     assert "Hallo Emma!" in first and "Zoë" not in first
     assert "Hallo &lt;b&gt;Zoë&lt;/b&gt;!" in second and "Emma" not in second and "<b>" not in second
     assert "Taalkompas" in second and "stand-in-" not in second
+
+
+def test_the_pin_pad_is_rendered_once_for_the_class_and_shows_each_pupil(classroom, group, pupil,
+                                                                         monkeypatch):
+    from basispoort import pages
+
+    rendered = []
+    real = pages.render_to_string
+    monkeypatch.setattr(pages, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    other = PupilFactory(group=group, first_name="Daan", tile_picture="maan")
+    first = classroom.get(f"/klas/leerling/{pupil.pk}/")
+    second = classroom.get(f"/klas/leerling/{other.pk}/")
+    assert rendered == ["pupils/secret.html"]  # once for both
+    for response, who in [(first, pupil), (second, other)]:
+        page = response.content.decode()
+        assert f"Hallo {who.first_name}!" in page and f"<title>Inloggen als {who.first_name}" in page
+        assert f'src="{who.tile_picture_url}"' in page and 'name="pin"' in page
+        assert f'name="next" type="hidden" value="/klas/leerling/{who.pk}/"' in page  # the language form
+        nonce = page.split('nonce="')[1].split('"')[0]
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"] and "stand-in-" not in page
+    assert "Daan" not in first.content.decode() and pupil.first_name not in second.content.decode()
+
+
+def test_a_page_that_shows_its_own_address_is_not_shared_between_addresses(rf, monkeypatch):
+    from basispoort import pages
+
+    rendered = []
+    real = pages.render_to_string
+    monkeypatch.setattr(pages, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    for _ in range(2):
+        request = rf.get("/klas/")  # the tile page links to /klas/ itself
+        request.session, request.csp_nonce = {}, "n0nce"
+        page = pages.render_cached(request, "pupils/classroom_tiles.html", {"tiles": [], "heading": "5a"},
+                                   key="k", any_address=True).content.decode()
+        assert "?next=/klas/" in page
+    assert rendered == ["pupils/classroom_tiles.html"] * 2
