@@ -16,7 +16,9 @@ a model that no signal receiver watches (the audit log, sessions).
 Values are ints, strings or aware datetimes, compared as they are (``pk=``, ``field=``,
 ``field__gte=``; not ``__in`` or ``__icontains``): each stand-in must reach the SQL's parameters
 as the backend adapts it, which compiling checks. The SQL is kept per database connection (and
-so per thread), built on first use.
+so per thread), built on first use. On PostgreSQL these statements, and only these, bind their
+parameters on the server, so that PostgreSQL can keep them prepared (settings.py,
+DB_PREPARE_THRESHOLD): it then plans each once per connection, not at every login.
 """
 
 import datetime
@@ -41,6 +43,24 @@ def _stand_in(kind):
     if kind is datetime.datetime:
         return datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(seconds=number)
     raise TypeError(f"CompiledQuery values must be int, str or datetime, not {kind!r}")
+
+
+def _cursor(connection):
+    """Django's cursor; on PostgreSQL one that binds the parameters on the server (psycopg's
+    Cursor, not Django's default ClientCursor), so that psycopg prepares a statement the
+    connection runs often (its ``prepare_threshold``, settings.py). Everything else Django does
+    for a cursor (connecting, time zone, query logging and wrappers) stays the same."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    factory, raw.cursor_factory = raw.cursor_factory, ServerBindingCursor
+    try:
+        return connection.cursor()
+    finally:
+        raw.cursor_factory = factory
 
 
 def _adapt(connection, value):
@@ -84,7 +104,7 @@ class _Compiled:
         for name, slots in self.slots.items():
             for i in slots:
                 params[i] = _adapt(connection, values[name])
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(self.sql, params)
             if not self.reads:
                 return cursor.rowcount
@@ -181,6 +201,6 @@ class CompiledInsert:
             query.insert_values(fields, [obj])
             [(by_fields[fields], _params)] = query.get_compiler(using=self.using).as_sql()
         params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(by_fields[fields], params)
         obj._state.adding, obj._state.db = False, self.using

@@ -158,6 +158,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connection broken by a database restart fails one request with the 503 page, and Django
     # then closes it; DB_CONN_HEALTH_CHECKS=1 switches the check back on.
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env_bool("DB_CONN_HEALTH_CHECKS", default=False))
+    # The storm's statements (basispoort/compiled.py) bind their parameters on the server, and
+    # psycopg prepares each on a connection after this many runs: PostgreSQL then plans them once
+    # per connection instead of at every login. Every other query binds on the client and is
+    # never prepared. DB_PREPARE_THRESHOLD=off for a pooler that cannot keep prepared statements
+    # (PgBouncer before 1.21, or without max_prepared_statements: docs/deploy.md).
+    _prepare = env.str("DB_PREPARE_THRESHOLD", default="5").strip().lower()
+    if _prepare not in ("off", "none", "") and not _prepare.isdigit():
+        raise ImproperlyConfigured(f"DB_PREPARE_THRESHOLD must be a number or 'off', not {_prepare!r}")
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", int(_prepare) if _prepare.isdigit() else None)
     # No prepared statements (Django's default, client-side binding): with server-side binding
     # PostgreSQL plans a repeated statement once per connection (measured: a pupil session's
     # query 1.4 -> 0.4 ms of database CPU), but a statement may then carry at most 65,535

@@ -145,3 +145,24 @@ def test_an_insert_with_a_receiver_is_an_ordinary_save():
     finally:
         post_save.disconnect(receiver, sender=AuditEntry)
     assert heard == [True] and AuditEntry.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_only_these_statements_are_kept_prepared():
+    """PostgreSQL plans the storm's statements once per connection (DB_PREPARE_THRESHOLD);
+    every other query binds on the client as before, so no long list of keys meets the
+    server's limit of 65,535 parameters."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    pupil = PupilFactory()
+    for _ in range(6):
+        assert SESSION_USER.first(pk=pupil.user_id).pupil == pupil
+        assert User.objects.filter(pk=pupil.user_id, is_active=True).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"accounts_user"' in sql and '"schools_school"' in sql for sql in prepared), prepared
+    assert not any("LIMIT 1" in sql for sql in prepared)  # exists(): an ordinary query
+    assert len(User.objects.filter(pk__in=range(70_000))) == 1  # client-side: no parameter limit
