@@ -177,8 +177,9 @@ class CompiledUpdate(CompiledQuery):
 
 class CompiledInsert:
     """``obj.save(force_insert=True)`` with the INSERT built once per connection, for a model
-    whose saves nobody listens to (with a pre_save or post_save receiver it is that save). One
-    statement, without RETURNING: the primary key is set beforehand, or not needed afterwards."""
+    whose saves nobody listens to and that inherits from no other table (otherwise it is that
+    save). One statement, without RETURNING: the primary key is set beforehand, or not needed
+    afterwards."""
 
     def __init__(self, model, using=DEFAULT_DB_ALIAS):
         self.model, self.using = model, using
@@ -189,8 +190,9 @@ class CompiledInsert:
         return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field or obj.pk is not None)
 
     def save(self, obj):
-        if type(obj) is not self.model or pre_save.has_listeners(self.model) or post_save.has_listeners(
-                self.model):
+        model = self.model
+        if (type(obj) is not model or model._meta.parents or pre_save.has_listeners(model)
+                or post_save.has_listeners(model)):
             obj.save(force_insert=True, using=self.using)
             return
         connection = connections[self.using]
