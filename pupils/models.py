@@ -53,17 +53,6 @@ class PupilQuerySet(models.QuerySet):
         return (self.filter(group=group, active=True).order_by("first_name", "last_name", "pk")
                 .only("first_name", "last_name", "tile_picture"))  # what a tile shows; nothing else loaded
 
-    def tile_summary(self):
-        """Pupil.tile_summary(group), as a queryset (what it compiles)."""
-        return (self.order_by().values("group_id")
-                .annotate(count=models.Count("pk"), changed=models.Max("updated_at"))
-                .values_list("count", "changed"))
-
-    def for_login(self, pk, group, school):
-        """Pupil.for_login(pk, group), as a queryset (what it compiles)."""
-        return (self.select_related("user").only(*Pupil.LOGIN_FIELDS)
-                .filter(pk=pk, group=group, school=school, active=True))
-
 
 class Pupil(models.Model):
     class SecretKind(models.TextChoices):
@@ -115,10 +104,18 @@ class Pupil(models.Model):
 
     objects = PupilQuerySet.as_manager()
 
-    # The classroom's two reads at 08:30, compiled to SQL once per process (basispoort/compiled.py).
-    _tile_summary = CompiledQuery(lambda group: Pupil.objects.for_group(group).tile_summary(), group=int)
-    _for_login = CompiledQuery(lambda **values: Pupil.objects.for_login(**values),
-                               pk=int, group=int, school=int)
+    # The classroom's two reads at 08:30 (tile_summary, for_login), compiled to SQL once per
+    # process (basispoort/compiled.py).
+    _tile_summary = CompiledQuery(
+        lambda group: Pupil.objects.for_group(group).order_by().values("group_id")
+        .annotate(count=models.Count("pk"), changed=models.Max("updated_at")).values_list("count", "changed"),
+        group=int,
+    )
+    _for_login = CompiledQuery(
+        lambda pk, group, school: Pupil.objects.select_related("user").only(*Pupil.LOGIN_FIELDS)
+        .filter(pk=pk, group=group, school=school, active=True),
+        pk=int, group=int, school=int,
+    )
 
     class Meta:
         verbose_name = _("leerling")
