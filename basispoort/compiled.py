@@ -11,7 +11,9 @@ them (``Model.from_db``, ``select_related`` objects, the backend's converters).
     user = SESSION_USER.first(pk=42)
 
 CompiledUpdate does the same for ``QuerySet.update()``, CompiledInsert for saving a new row of
-a model that no signal receiver watches (the audit log, sessions).
+a model that no signal receiver watches (the audit log, sessions). Their ``write()`` gives the
+statement without running it, so that several run as one (``write_together``): a login's audit
+entry and last-login time go with the INSERT of its session (basispoort/sessions.py).
 
 Values are ints, strings or aware datetimes, compared as they are (``pk=``, ``field=``,
 ``field__gte=``; not ``__in`` or ``__icontains``): each stand-in must reach the SQL's parameters
@@ -25,7 +27,7 @@ import datetime
 from itertools import count
 from weakref import WeakKeyDictionary
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.query import get_related_populators
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -98,14 +100,18 @@ class _Compiled:
             self.names = [column[0].target.attname for column in select[self.start:self.end]]
             self.populators = get_related_populators(klass_info, select, using)
 
-    def execute(self, connection, values):
-        """The rows read (converted as Django converts them), or how many rows were updated."""
+    def bind(self, connection, values):
+        """The SQL's parameters with the request's ``values`` in their slots."""
         params = list(self.params)
         for name, slots in self.slots.items():
             for i in slots:
                 params[i] = _adapt(connection, values[name])
+        return params
+
+    def execute(self, connection, values):
+        """The rows read (converted as Django converts them), or how many rows were updated."""
         with _cursor(connection) as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, self.bind(connection, values))
             if not self.reads:
                 return cursor.rowcount
             rows = cursor.fetchall()
@@ -131,10 +137,13 @@ class CompiledQuery:
             self._by_connection[connection] = compiled
         return compiled
 
-    def _run(self, values):
+    def _check(self, values):
         if set(values) != set(self.kinds) or not all(
                 isinstance(values[name], kind) for name, kind in self.kinds.items()):
             raise TypeError(f"CompiledQuery needs exactly {self.kinds}")
+
+    def _run(self, values):
+        self._check(values)
         connection = connections[self.using]
         compiled = self._compiled(connection)
         return compiled, compiled.execute(connection, values)
@@ -174,6 +183,13 @@ class CompiledUpdate(CompiledQuery):
     def update(self, **values):
         return self._run(values)[1]
 
+    def write(self, **values):
+        """The update as a Write, not yet run (write_together)."""
+        self._check(values)
+        connection = connections[self.using]
+        compiled = self._compiled(connection)
+        return Write(self.using, compiled.sql, compiled.bind(connection, values))
+
 
 class CompiledInsert:
     """``obj.save(force_insert=True)`` with the INSERT built once per connection, for a model
@@ -189,12 +205,13 @@ class CompiledInsert:
         meta = self.model._meta
         return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field or obj.pk is not None)
 
-    def save(self, obj):
+    def write(self, obj):
+        """The INSERT of ``obj`` as a Write, not yet run (write_together); None for a model
+        whose saves someone listens to or that inherits from another table: save() it."""
         model = self.model
         if (type(obj) is not model or model._meta.parents or pre_save.has_listeners(model)
                 or post_save.has_listeners(model)):
-            obj.save(force_insert=True, using=self.using)
-            return
+            return None
         connection = connections[self.using]
         fields = self._fields(obj)
         by_fields = self._by_connection.setdefault(connection, {})
@@ -203,6 +220,52 @@ class CompiledInsert:
             query.insert_values(fields, [obj])
             [(by_fields[fields], _params)] = query.get_compiler(using=self.using).as_sql()
         params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        return Write(self.using, by_fields[fields], params, saved=obj)
+
+    def save(self, obj):
+        write = self.write(obj)
+        if write is None:
+            obj.save(force_insert=True, using=self.using)
+        else:
+            write.run()
+
+
+class Write:
+    """One statement of a CompiledUpdate or CompiledInsert with its values, ready to run."""
+
+    def __init__(self, using, sql, params, saved=None):
+        self.using, self.sql, self.params, self.saved = using, sql, params, saved
+
+    def run(self):
+        write_together([self])
+
+    def _done(self):
+        if self.saved is not None:  # as Model.save() leaves a new row's instance
+            self.saved._state.adding, self.saved._state.db = False, self.using
+
+
+def write_together(writes):
+    """Run ``writes`` (on one database) as one: all of them or none. On PostgreSQL that is one
+    statement, the first writes as data-modifying WITH queries of the last (one round trip and
+    one commit instead of one each); elsewhere one after the other in a transaction. The
+    writes must not depend on each other's rows: WITH queries all see the table as it was."""
+    if not writes:
+        return
+    using = writes[0].using
+    if any(write.using != using for write in writes):
+        raise ValueError("write_together: the writes go to more than one database")
+    connection = connections[using]
+    if len(writes) == 1 or connection.vendor == "postgresql":
+        *first, last = writes
+        sql = last.sql
+        if first:
+            sql = "WITH {} {}".format(
+                ", ".join(f"w{i} AS ({write.sql})" for i, write in enumerate(first)), last.sql)
         with _cursor(connection) as cursor:
-            cursor.execute(by_fields[fields], params)
-        obj._state.adding, obj._state.db = False, self.using
+            cursor.execute(sql, [param for write in writes for param in write.params])
+    else:
+        with transaction.atomic(using=using), _cursor(connection) as cursor:
+            for write in writes:
+                cursor.execute(write.sql, write.params)
+    for write in writes:
+        write._done()

@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from accounts.models import User
 from basispoort.compiled import CompiledUpdate
 from basispoort.middleware import clock_went_back
+from basispoort.sessions import write_with_login
 from software import backchannel
 
 from .models import Pupil
@@ -46,7 +47,9 @@ def start(request, pupil, *, gate, return_url, device=None):
         GATE: gate, SINCE: timezone.localdate().isoformat(), SEEN: time.time(), DEVICE: device,
         RETURN: return_url,
     })
-    _LAST_LOGIN["school" if gate == "school" else "home"].update(pk=pupil.pk, when=timezone.now())
+    # Written with the new session and the login's audit entry, in one statement.
+    write_with_login(request, _LAST_LOGIN["school" if gate == "school" else "home"].write(
+        pk=pupil.pk, when=timezone.now()))
 
 
 def end(request):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from basispoort.compiled import CompiledInsert
+from basispoort.sessions import write_with_login
 
 brin_validator = RegexValidator(
     r"^[0-9]{2}[A-Z0-9]{2}$", _("Een BRIN-nummer is 4 tekens: 2 cijfers en 2 hoofdletters of cijfers.")
@@ -314,9 +315,11 @@ def printable(text):
 
 
 class AuditEntryQuerySet(models.QuerySet):
-    def record(self, request, action, *, school, pupil=None, detail="", actor=None):
+    def record(self, request, action, *, school, pupil=None, detail="", actor=None, login=False):
         """Write down who did what to whom, from where: the actor is ``request``'s user (or
-        ``actor`` when there is no request, e.g. a command). Never pass a secret as ``detail``."""
+        ``actor`` when there is no request, e.g. a command). Never pass a secret as ``detail``.
+        A ``login``'s entry is written together with the session it started: both or neither
+        (basispoort/sessions.py)."""
         from axes.helpers import get_client_ip_address
 
         user = getattr(request, "user", None) if request is not None else actor
@@ -328,7 +331,13 @@ class AuditEntryQuerySet(models.QuerySet):
             action=action, pupil=pupil, detail=printable(detail)[:500],
             ip_address=(get_client_ip_address(request) or None) if request is not None else None,
         )
-        _INSERT_ENTRY.save(entry)  # every login writes one: the INSERT is built once per process
+        write = _INSERT_ENTRY.write(entry)  # every login writes one: the INSERT is built once per process
+        if write is None:
+            entry.save(force_insert=True)
+        elif login and request is not None:
+            write_with_login(request, write)
+        else:
+            write.run()
 
 
 class AuditEntry(models.Model):

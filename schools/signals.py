@@ -23,7 +23,7 @@ def _school_and_pupil(user):
 def audit_login(sender, request, user, **kwargs):
     school, pupil = _school_and_pupil(user)
     AuditEntry.objects.record(request, AuditEntry.Action.LOGIN_OK, school=school, pupil=pupil,
-                              detail=f"{user.get_kind_display()} {request.path}")
+                              detail=f"{user.get_kind_display()} {request.path}", login=True)
 
 
 @receiver(user_login_failed)
