@@ -721,14 +721,16 @@ def _group_product_tiles(group_id, school_id, today):
 def overview_tiles(pupil, *, at_home):
     """The tiles of the overview after a pupil logged in: their group's licensed software (at
     home only the home-use licences), then the products publishers granted the pupil or their
-    group, by name. Both come from the cache, in two cache commands (three queries on a miss):
+    group, by name. Both come from the cache, in one cache command (three queries on a miss):
     the group's software per gate and day, dropped when a licence, a program or a publisher
-    changes (software/signals.py); its granted products per day under a version per school
-    that every change of a grant, a product or a permission replaces."""
+    changes (software/signals.py); its granted products per day, kept with the version of the
+    school's grants they were read under and used only while that is still the school's
+    version, which every change of a grant, a product or a permission replaces."""
     today = timezone.localdate()
     software_key = overview_cache_key(pupil.group_id, at_home, today)
     version_key = _grants_version_key(pupil.school_id)
-    cached = cache.get_many([software_key, version_key])
+    products_key = f"product-tiles:{pupil.group_id}:{today.isoformat()}"
+    cached = cache.get_many([software_key, version_key, products_key])
     software = cached.get(software_key)
     if software is None:
         software = Software.objects.licensed_tiles(pupil, at_home=at_home, today=today)
@@ -737,10 +739,9 @@ def overview_tiles(pupil, *, at_home):
     if version is None:  # never set, or evicted: a fresh one, so no older entry is read again
         cache.add(version_key, secrets.token_hex(4), OVERVIEW_CACHE_SECONDS * 24)
         version = cache.get(version_key, "")
-    key = f"product-tiles:{pupil.group_id}:{version}:{today.isoformat()}"
-    tiles = cache.get(key)
-    if tiles is None:
+    read_under, tiles = cached.get(products_key) or (None, None)
+    if tiles is None or read_under != version:
         tiles = _group_product_tiles(pupil.group_id, pupil.school_id, today)
-        cache.set(key, tiles, OVERVIEW_CACHE_SECONDS)
+        cache.set(products_key, (version, tiles), OVERVIEW_CACHE_SECONDS)
     mine = {t["pk"]: t for t in tiles.get(None, []) + tiles.get(pupil.pk, [])}
     return software + sorted(mine.values(), key=lambda t: t["name"].lower())

@@ -206,3 +206,38 @@ class RoundTrips:
 
     def __len__(self):
         return len(self.statements) + 2 * self.transactions
+
+
+class CacheCommands:
+    """Counts what a request asks of the cache, one per command Redis gets: each get, set, add
+    and delete is one, and so is each get_many, set_many (a pipeline) and delete_many."""
+
+    COMMANDS = ("get", "set", "add", "delete", "touch", "incr", "has_key", "get_many", "set_many",
+                "delete_many")
+
+    def __init__(self, monkeypatch):
+        from django.core.cache import caches
+
+        self.calls = []
+        backend = caches["default"]
+        for name in self.COMMANDS:
+            method = getattr(backend, name)
+            monkeypatch.setattr(backend, name, self._counting(name, method))
+        if hasattr(backend, "add_shared"):
+            monkeypatch.setattr(backend, "add_shared", self._counting("add_shared", backend.add_shared))
+
+    def _counting(self, name, method):
+        def counted(*args, **kwargs):
+            inside, self._inside = self._inside, True
+            if not inside:  # a command made of others (get_many on local memory) counts once
+                self.calls.append(name)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self._inside = inside
+        return counted
+
+    _inside = False
+
+    def __len__(self):
+        return len(self.calls)

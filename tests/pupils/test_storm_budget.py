@@ -9,7 +9,7 @@ from django.utils import timezone
 from pupils.models import Pupil
 from schools.models import AuditEntry
 from tests.factories import GroupFactory, LicenceFactory, PupilFactory, SoftwareFactory
-from tests.helpers import RoundTrips, connect
+from tests.helpers import CacheCommands, RoundTrips, connect, log_in_pupil
 
 
 @pytest.fixture
@@ -288,3 +288,22 @@ def test_a_login_whose_answer_fails_leaves_no_session_and_no_audit_entry(classro
     assert not AuditEntry.objects.filter(action="login_ok", pupil=pupil).exists()
     assert Pupil.objects.get(pk=pupil.pk).last_login_school is None
     assert Session.objects.count() == sessions_before
+
+
+def test_the_storms_cache_commands(classroom, pupil, monkeypatch):
+    """What each step of a school login asks of Redis, while nobody failed and the class's
+    pages are cached: the device's group and the page (tile page); the group, the failure
+    marks, the first attempt's claim and the new session (PIN POST); the session, the tiles
+    with their version in one read, and the page (overview)."""
+    log_in_pupil(classroom, Pupil.objects.exclude(pk=pupil.pk).first())
+    classroom.get("/overzicht/")  # the class's tiles and pages are cached from here on
+    classroom.cookies.pop("sessionid", None)
+    commands = CacheCommands(monkeypatch)
+    assert classroom.get("/klas/").status_code == 200
+    assert len(commands) <= 2, commands.calls
+    commands.calls.clear()
+    assert classroom.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"}).status_code == 302
+    assert len(commands) <= 4, commands.calls
+    commands.calls.clear()
+    assert classroom.get("/overzicht/").status_code == 200
+    assert len(commands) <= 3, commands.calls
