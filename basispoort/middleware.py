@@ -1,5 +1,6 @@
 import time
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.utils import translation
@@ -82,3 +83,15 @@ class AdultSessionLimitsMiddleware:
             elif now - seen > 60:  # the session is written at most once a minute
                 session[SESSION_SEEN] = now
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, without the header on a redirect: a browser shows nothing of a
+    redirect's response, so no policy can apply to it (the form-action that allows a login's
+    redirect to a publisher is the form page's own: software/signon.py). Every PIN login ends
+    in one, and building the policy cost it more than any one of its cache commands."""
+
+    def process_response(self, request, response):
+        if response.status_code in (301, 302, 303, 307, 308) and response.has_header("Location"):
+            return response
+        return super().process_response(request, response)

@@ -125,7 +125,7 @@ MIDDLEWARE = [
     "basispoort.middleware.NoStoreWhenLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "basispoort.middleware.ContentSecurityPolicyMiddleware",  # django-csp's
     # Last, as django-axes asks: it turns a lockout raised during authenticate() into a response.
     "axes.middleware.AxesMiddleware",
 ]

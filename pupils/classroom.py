@@ -32,11 +32,17 @@ LAST_USED_EVERY = timedelta(hours=1)
 
 
 def _parts(request):
+    """(group id, teacher id, device id) from the cookie the request came with, or None;
+    checked once per request (the PIN POST asks three times)."""
+    try:
+        return request._classroom_cookie
+    except AttributeError:
+        pass
     value = get_signed_cookie(request, COOKIE, salt=SALT, max_age=settings.CLASSROOM_COOKIE_AGE) or ""
     group_id, teacher_id, device_id = (value.split(":") + ["", ""])[:3]
-    if not (group_id.isdigit() and teacher_id.isdigit()):
-        return None
-    return group_id, teacher_id, device_id
+    parts = (group_id, teacher_id, device_id) if group_id.isdigit() and teacher_id.isdigit() else None
+    request._classroom_cookie = parts
+    return parts
 
 
 def is_classroom_device(request):

@@ -26,6 +26,15 @@ def test_every_page_has_the_security_headers(client, db, url):
     assert response["X-Frame-Options"] == "DENY"
 
 
+def test_a_redirect_carries_the_other_headers_but_no_policy(client, db):
+    """A browser shows nothing of a redirect, so it needs no Content-Security-Policy (building
+    one cost every PIN login); the page it leads to has its own."""
+    response = client.get("/leerkracht/")
+    assert response.status_code == 302 and "Content-Security-Policy" not in response
+    assert response["X-Content-Type-Options"] == "nosniff" and response["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in client.get(response["Location"])["Content-Security-Policy"]
+
+
 def test_scripts_carry_the_nonce_of_the_header(client, db):
     response = client.get("/thuis/code/")
     nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
