@@ -362,14 +362,14 @@ def wait_for_quiet(limit, max_wait):
     return share
 
 
-def wrk(files, statuses, seconds, connections, tmp, name):
+def wrk(files, seconds, connections, tmp, name):
     """One wrk per (port, file), all at once; returns their BENCH figures and CPU seconds."""
     procs = []
     per = max(1, connections // len(files))
     for n, (port, path) in enumerate(files):
         out = open(tmp / f"{name}-{n}.out", "w")
         cmd = ["wrk", "-t1", f"-c{per}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(BENCH / "requests.lua"), _base(port), "--", str(path), statuses, "1"]
+               "-s", str(BENCH / "requests.lua"), _base(port), "--", str(path), "1"]
         procs.append((subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT), out))
     figures, client = [], 0.0
     for proc, out in procs:
@@ -399,7 +399,30 @@ def forget_first_attempts():
         client.delete(*keys[start:start + 1000])
 
 
-def measure(key, make_files, statuses, masters, args, tmp, logins=None):
+ACCESS_STATUS = re.compile(r'^\S+ \S+ \S+ \[[^\]]*\] "[^"]*" (\d{3}) ', re.MULTILINE)
+
+
+def unexpected_statuses(servers, offsets, statuses, sent):
+    """{status: count} of the answers the servers logged since ``offsets`` (their access logs'
+    sizes) whose status is not one of ``statuses`` ("200,302"); ``sent``: how many answers wrk
+    counted, which the log must hold (a few more: those in flight when wrk stopped)."""
+    allowed = {int(s) for s in statuses.split(",")}
+    time.sleep(0.5)  # a worker logs an answer after sending it
+    found, logged = {}, 0
+    for server in servers:
+        with open(server.log, errors="replace") as f:
+            f.seek(offsets[server.log])
+            for status in map(int, ACCESS_STATUS.findall(f.read())):
+                logged += 1
+                if status not in allowed:
+                    found[status] = found.get(status, 0) + 1
+    if logged < sent:
+        raise SystemExit(f"the servers logged {logged:,} answers, wrk counted {sent:,}: is gunicorn's "
+                         "access log (basispoort/gunicorn_conf.py) off?")
+    return found
+
+
+def measure(key, make_files, statuses, servers, args, tmp, logins=None):
     """Runs one scenario (again while other work took more than --max-other of the machine)
     and returns the quietest attempt, with the others' shares. ``logins`` = (PIN POSTs per
     request, pupils the scenario's list holds): a measured run that sends more PIN POSTs than
@@ -412,19 +435,20 @@ def measure(key, make_files, statuses, masters, args, tmp, logins=None):
         args.patience = max(0.0, args.patience - (time.monotonic() - waited))
         files = make_files()
         forget_first_attempts()
-        wrk(files, statuses, args.warmup, args.connections, tmp, f"{key}-warmup")
+        wrk(files, args.warmup, args.connections, tmp, f"{key}-warmup")
         forget_first_attempts()  # the warm-up sent the same pupils a moment ago
-        tracker = cpu.Tracker(masters, PG_DB).start()
-        figures, client = wrk(files, statuses, args.duration, args.connections, tmp, key)
+        offsets = {server.log: server.log.stat().st_size for server in servers}
+        tracker = cpu.Tracker([server.pid for server in servers], PG_DB).start()
+        figures, client = wrk(files, args.duration, args.connections, tmp, key)
         used = tracker.stop()
         requests_ = sum(f["requests"] for f in figures)
+        unexpected = unexpected_statuses(servers, offsets, statuses, requests_)
         seconds = used["seconds"]
         server = used["app"] + used["db"] + used["cache"]
         other = max(0.0, used["machine"] - server - client - used["tool"])
         result = {
             "requests": requests_, "seconds": seconds, "rps": requests_ / seconds,
-            "unexpected": sum(f["unexpected"] for f in figures),
-            "unexpected_status": max(f["unexpected_status"] for f in figures),
+            "unexpected": sum(unexpected.values()), "unexpected_statuses": unexpected,
             "socket_errors": sum(f["socket_errors"] for f in figures),
             "p50_ms": max(f["p50_ms"] for f in figures), "p99_ms": max(f["p99_ms"] for f in figures),
             "cpu": {**used, "client": client, "other": other},
@@ -449,8 +473,8 @@ def measure(key, make_files, statuses, masters, args, tmp, logins=None):
             f"{fmt(100 * result['client_share'], 1)} %, other {fmt(100 * result['other_share'], 1)} %"
             f", {result['unexpected']} unexpected answers")
         if result["unexpected"] or result["socket_errors"]:
-            raise SystemExit(f"{key}: {result['unexpected']} unexpected answers (last status "
-                             f"{result['unexpected_status']}), {result['socket_errors']} socket "
+            raise SystemExit(f"{key}: {result['unexpected']} unexpected answers (by status: "
+                             f"{unexpected}), {result['socket_errors']} socket "
                              "errors; see the server log")
         if result["other_share"] <= args.max_other:
             break
@@ -490,7 +514,7 @@ def run_scenarios(server, data, state, args, tmp):
         if kind == "parent":  # Argon2 takes ~170 ms of CPU: a few connections keep the cores busy
             args.connections = max(2, CORES * 2)
         try:
-            results[key] = measure(key, make_files, statuses, [server.pid], args, tmp,
+            results[key] = measure(key, make_files, statuses, [server], args, tmp,
                                    logins=(1, len(state["pins"])) if kind == "pin" else None)
         finally:
             args.connections = usual
@@ -526,7 +550,7 @@ def run_storm(server, env, data, state, args, tmp):
     for round_ in range(1, args.storm_rounds + 1):
         log(f"storm {round_}: one gunicorn, {args.workers} workers")
         per_login = (1 / len(STORM_STEPS), len(state["pins"]))
-        results["storm"].append(measure("storm", files_for([PORT], "storm"), "200,302", [server.pid],
+        results["storm"].append(measure("storm", files_for([PORT], "storm"), "200,302", [server],
                                         args, tmp, logins=per_login))
         log(f"storm {round_}: two gunicorns on ports {PAIR_PORTS[0]} and {PAIR_PORTS[1]}, "
             f"{half} + {max(1, args.workers - half)} workers, one PostgreSQL, one Redis")
@@ -534,7 +558,7 @@ def run_storm(server, env, data, state, args, tmp):
                 Gunicorn(env, tmp, PAIR_PORTS[1], max(1, args.workers - half), "pair-b")]
         try:
             results["storm_pair"].append(measure("storm_pair", files_for(PAIR_PORTS, "storm_pair"),
-                                                 "200,302", [g.pid for g in pair], args, tmp,
+                                                 "200,302", pair, args, tmp,
                                                  logins=per_login))
         finally:
             for g in pair:
