@@ -109,11 +109,9 @@ class _Compiled:
         return params
 
     def execute(self, connection, values):
-        """The rows read (converted as Django converts them), or how many rows were updated."""
+        """The rows read, converted as Django converts them."""
         with _cursor(connection) as cursor:
             cursor.execute(self.sql, self.bind(connection, values))
-            if not self.reads:
-                return cursor.rowcount
             rows = cursor.fetchall()
         if self.converters:
             return [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
@@ -171,17 +169,14 @@ class CompiledQuery:
 
 class CompiledUpdate(CompiledQuery):
     """``queryset.update(**changes)`` with the SQL built once: ``build(**stand_ins)`` returns
-    ``(queryset, changes)``. ``update(**values)`` returns how many rows changed. Like
-    QuerySet.update(), it sends no signals."""
+    ``(queryset, changes)``. ``write(**values).run()`` updates, alone or with other writes
+    (write_together). Like QuerySet.update(), it sends no signals."""
 
     def _query(self, stand_ins):
         queryset, changes = self.build(**stand_ins)
         query = queryset.query.chain(UpdateQuery)
         query.add_update_values(changes)
         return query
-
-    def update(self, **values):
-        return self._run(values)[1]
 
     def write(self, **values):
         """The update as a Write, not yet run (write_together)."""

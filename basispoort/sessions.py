@@ -19,6 +19,7 @@ SESSION_ENGINE = "basispoort.sessions".
 import base64
 import logging
 import secrets
+from contextlib import nullcontext
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.base import CreateError, UpdateError
@@ -98,11 +99,9 @@ class SessionStore(cached_db.SessionStore):
             insert = _INSERTS[using].write(obj)
         if insert is not None:
             write_together([*self._along, insert])
-        elif self._along:
-            with transaction.atomic(using=using):
-                write_together(self._along)
-                obj.save(force_insert=must_create, force_update=not must_create, using=using)
-        else:
+            return
+        with transaction.atomic(using=using) if self._along else nullcontext():
+            write_together(self._along)
             obj.save(force_insert=must_create, force_update=not must_create, using=using)
 
     def _save_row(self, must_create):

@@ -102,8 +102,8 @@ def test_an_update_changes_only_its_row(time_machine):
     first, second = PupilFactory(), PupilFactory()
     update = CompiledUpdate(lambda pk, when: (Pupil.objects.filter(pk=pk), {"last_login_school": when}),
                             pk=int, when=datetime)
-    assert update.update(pk=first.pk, when=timezone.now()) == 1
-    assert update.update(pk=second.pk + 1000, when=timezone.now()) == 0
+    update.write(pk=first.pk, when=timezone.now()).run()
+    update.write(pk=second.pk + 1000, when=timezone.now()).run()
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.last_login_school == timezone.now() and second.last_login_school is None

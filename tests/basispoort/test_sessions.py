@@ -21,15 +21,22 @@ def test_a_new_session_is_one_insert(django_assert_num_queries, time_machine):
     assert Session.objects.get(pk=store.session_key).expire_date == store.get_expiry_date()
 
 
-def test_a_key_that_is_taken_is_never_overwritten(monkeypatch):
+def _a_login_whose_key_is_taken(monkeypatch, next_key):
+    """(the session that holds a key, a new login's session that draws that key first and then
+    ``next_key``), the second not saved yet."""
     first = SessionStore()
     first["owner"] = "first"
     first.create()
-    keys = iter([first.session_key, "b" * 32])
+    keys = iter([first.session_key, next_key])
     monkeypatch.setattr(SessionStore, "_get_new_session_key", lambda self: next(keys))
     second = SessionStore()
     second["owner"] = "second"
     second.cycle_key()
+    return first, second
+
+
+def test_a_key_that_is_taken_is_never_overwritten(monkeypatch):
+    first, second = _a_login_whose_key_is_taken(monkeypatch, "b" * 32)
     second.save()
     assert second.session_key == "b" * 32
     assert SessionStore(first.session_key)["owner"] == "first"
@@ -85,14 +92,7 @@ def test_a_session_that_cannot_be_written_writes_none_of_its_logins_rows(monkeyp
     from tests.factories import PupilFactory
 
     pupil = PupilFactory()
-    taken = SessionStore()
-    taken["owner"] = "first"
-    taken.create()
-    keys = iter([taken.session_key, "c" * 32])
-    monkeypatch.setattr(SessionStore, "_get_new_session_key", lambda self: next(keys))
-    store = SessionStore()
-    store["owner"] = "second"
-    store.cycle_key()
+    _taken, store = _a_login_whose_key_is_taken(monkeypatch, "c" * 32)
     left_after_a_clash = []
     original = SessionStore._write
 
