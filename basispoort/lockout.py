@@ -126,6 +126,14 @@ def was_locked(request):
 ATTEMPT_WINDOW = 60
 
 
+# The first attempt's mark: on its way (compared, not yet counted), or counted.
+_ON_ITS_WAY, _COUNTED = 1, 2
+
+
+def _first_attempt_mark(key):
+    return f"attempt:{_digest(key)}"
+
+
 def first_attempt(key):
     """True when no other attempt on ``key`` began within the last ATTEMPT_WINDOW seconds.
 
@@ -135,9 +143,26 @@ def first_attempt(key):
     stand-in for an unreachable Redis can answer (which other app servers do not share),
     lines up behind the row lock as before. A burst of guesses gets one first attempt, so at
     most one guess passes outside the line, and it is still refused when the key is locked.
+    While that guess is on its way (compared, not yet counted: ``first_attempt_counted``),
+    the attempts in line have one failure fewer to spend (``behind_first_attempt``), so a
+    burst compares at most AXES_FAILURE_LIMIT guesses, as one attempt after another would.
     """
     claim = getattr(cache, "add_shared", cache.add)
-    return claim(f"attempt:{_digest(key)}", 1, ATTEMPT_WINDOW) is True
+    return claim(_first_attempt_mark(key), _ON_ITS_WAY, ATTEMPT_WINDOW) is True
+
+
+def behind_first_attempt(request, key):
+    """This attempt on ``key`` waits in line behind the window's first attempt: its failure
+    count includes that attempt while it is on its way (LockoutHandler.get_failures)."""
+    request.lockout_behind_first = key
+
+
+def first_attempt_counted(key):
+    """The window's first attempt on ``key`` went through the line and was counted (or
+    refused): the attempts in line have the whole limit again. A first attempt that logged in
+    leaves its mark on its way until the window ends, which only costs the attempts in line
+    one failure for that minute."""
+    cache.set(_first_attempt_mark(key), _COUNTED, ATTEMPT_WINDOW)
 
 
 def succeeded(request, key):
@@ -170,9 +195,13 @@ class LockoutHandler(AxesDatabaseHandler):
         else:
             failures = super().get_failures(request, credentials)
         if request is not None:
+            key = lockout_username(request, credentials)
             if not hasattr(request, "lockout_failures"):
                 request.lockout_failures = {}
-            request.lockout_failures[lockout_username(request, credentials)] = failures
+            request.lockout_failures[key] = failures
+            if (getattr(request, "lockout_behind_first", None) == key
+                    and cache.get(_first_attempt_mark(key)) == _ON_ITS_WAY):
+                return failures + 1  # the first attempt's guess, compared but not yet counted
         return failures
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):

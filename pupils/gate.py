@@ -120,14 +120,19 @@ def pupil_login(request, pupil, *, gate, tiles_url, device_key, logout_url=None,
             form = PictureForm(school=pupil.school) if pictures else PinForm()
         elif form.is_valid():
             secret = form.cleaned_data["pictures" if pictures else "pin"]
-            if lockout.first_attempt(key) and pupil.check_secret(secret):
+            first = lockout.first_attempt(key)
+            if first and pupil.check_secret(secret):
                 # Right, and nobody else tried this pupil's secret just now: the lock's count
                 # is all that can still refuse it (the 08:30 login, nearly always).
                 user = authenticate(request, username=key, pupil=pupil, secret=secret, gate=gate)
             else:
                 with transaction.atomic():
                     Pupil.objects.lock_for_attempt(pupil.pk)
+                    if not first:
+                        lockout.behind_first_attempt(request, key)
                     user = authenticate(request, username=key, pupil=pupil, secret=secret, gate=gate)
+                if first:
+                    lockout.first_attempt_counted(key)
             if user is not None:
                 session.start(request, pupil, gate=gate, return_url=logout_url or tiles_url,
                               device=device)

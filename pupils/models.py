@@ -242,10 +242,16 @@ class Pupil(models.Model):
                 return pictures
 
     def check_secret(self, value):
-        """True when ``value`` (a PIN string, or a list of picture slugs) is this pupil's secret."""
+        """True when ``value`` (a PIN string, or a list of picture slugs) is this pupil's secret.
+        The answer is kept on this instance for this value: a login that compares before it
+        lines up (pupils/gate.py) does not compare the same guess twice."""
         if self.secret_kind == self.SecretKind.PICTURE and isinstance(value, list | tuple):
             value = "-".join(value)
-        return check_secret_hash(str(value), self.secret_hash, purpose=self.secret_kind)
+        asked = (str(value), self.secret_kind, self.secret_hash)
+        if getattr(self, "_secret_checked", (None, None))[0] != asked:
+            self._secret_checked = (asked, check_secret_hash(asked[0], self.secret_hash,
+                                                             purpose=self.secret_kind))
+        return self._secret_checked[1]
 
 
 class ClassroomDevice(models.Model):

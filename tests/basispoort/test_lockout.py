@@ -122,3 +122,28 @@ def test_the_handlers_count_is_django_axes_own(db, rf, time_machine):
         credentials = {"username": key, "gate": "school"}
         assert lockout.LockoutHandler().get_failures(request, credentials) == expected
         assert AxesDatabaseHandler().get_failures(request, credentials) == expected
+
+
+def test_an_attempt_in_line_counts_the_first_attempt_on_its_way(client, teacher, group, pupil):
+    """The window's first attempt compares its guess before it lines up. Until it is counted,
+    an attempt in line has one failure fewer to spend: nine counted failures and a first
+    attempt on its way lock the pupil for everyone in line, so no burst compares an eleventh
+    guess. Once the first attempt is counted, the line has the whole limit again."""
+    from django.core.cache import cache
+
+    from tests.helpers import connect
+
+    connect(client, teacher, group)
+    key = lockout.pupil_key(pupil, "school")
+    for attempt in range(9):
+        client.post(f"/klas/leerling/{pupil.pk}/", {"pin": f"{attempt:04d}"})
+    assert AccessAttempt.objects.get(username=key).failures_since_start == 9
+    cache.clear()  # a new minute...
+    assert lockout.first_attempt(key)  # ...whose first attempt is on its way, not yet counted
+
+    response = client.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})  # right, but in line
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+    lockout.first_attempt_counted(key)  # it was wrong and counted: 9 + 1 would lock anyway...
+    response = client.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert response.status_code == 302  # ...but it was not, so the line's tenth try is the pupil's
