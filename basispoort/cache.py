@@ -90,8 +90,9 @@ class FailoverRedisCache(RedisCache):
 
     @property
     def degraded(self):
-        """True while this process answers from its local stand-in instead of Redis."""
-        return self._circuit.down_until is not None
+        """True while this process answers from its local stand-in instead of Redis. Asked once
+        the backoff has passed, it tries Redis again, as any command would."""
+        return not self._redis_usable()
 
     # The circuit ---------------------------------------------------------------------------
 

@@ -51,6 +51,28 @@ class SessionStore(cached_db.SessionStore):
     def write_along(self, write):
         self._along.append(write)
 
+    def _cache_away(self):
+        # Redis unreachable (basispoort/cache.py): each server would answer from a stand-in of
+        # its own, which misses a logout handled by another server. The database decides.
+        return getattr(self._cache, "degraded", False)
+
+    def load(self):
+        data = None if self._cache_away() else self._cache.get(self.cache_key)
+        if data is not None and not self._cache_away():
+            return data
+        row = self._get_session_from_db()
+        if not row:
+            return {}
+        data = self.decode(row.session_data)
+        if not self._cache_away():
+            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+        return data
+
+    def exists(self, session_key):
+        if self._cache_away():
+            return super(cached_db.SessionStore, self).exists(session_key)
+        return super().exists(session_key)
+
     def _get_new_session_key(self):
         # 32 characters of a-z and 2-7 (within Django's VALID_KEY_CHARS) from 160 random bits,
         # read at once: get_random_string asks the system for each character apart.
@@ -86,6 +108,8 @@ class SessionStore(cached_db.SessionStore):
         else:
             raise CreateError
         self._insert, self._along = False, []
+        if self._cache_away():
+            return
         try:
             self._cache.set(self.cache_key, self._session, self.get_expiry_age())
         except Exception:

@@ -51,6 +51,18 @@ def test_a_logged_in_pupil_keeps_working(client, pupil, redis_down):
         assert response.status_code == 200 and "Hallo Emma!" in response.content.decode()
 
 
+def test_a_session_ended_on_another_server_ends_here_too(client, pupil, redis_down):
+    """While Redis is away each server has only its own stand-in: sessions are read from the
+    database, so a logout (or a revoked device) handled by another server counts here too."""
+    from django.contrib.sessions.models import Session
+
+    log_in_pupil(client, pupil)
+    assert client.get("/overzicht/").status_code == 200
+    Session.objects.filter(session_key=client.session.session_key).delete()  # "Uitloggen" elsewhere
+    response = client.get("/overzicht/")
+    assert response.status_code == 302 and "Hallo Emma!" not in response.content.decode()
+
+
 def test_wrong_pins_still_lock_the_pupil(device, pupil):
     for attempt in range(10):
         response = device.post(f"/klas/leerling/{pupil.pk}/", {"pin": f"{attempt:04d}"})
