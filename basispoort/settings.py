@@ -115,6 +115,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "basispoort.middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads a POST's whole body: a view's upload limit
+    # (basispoort.middleware.upload_limit) is enforced from the Content-Length alone.
+    "basispoort.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session did its second step (teachers/decorators.py).
@@ -258,6 +261,11 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)  # finished tasks
+
+# The school import's upload (/leerkracht/import/). One school's export is well under 5 MB (400
+# pupils with every field: about 0.5 MB); a bigger upload is a mistake or an attack, refused from
+# its Content-Length before it is read. The command (manage.py import_school) has no limit.
+IMPORT_UPLOAD_MAX_MB = 20
 
 # Staff and parents' sessions end after (idle seconds, absolute seconds) (basispoort/middleware.py).
 # An adult who is staff anywhere gets the staff limits, also when they came in at the parents'
