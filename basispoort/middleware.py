@@ -3,6 +3,7 @@ import time
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
@@ -26,6 +27,43 @@ class DutchFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+def upload_limit(megabytes):
+    """A view that takes uploads of at most ``megabytes`` MB; UploadLimitMiddleware refuses a
+    bigger POST before anything reads it. Put it closest to the view: functools.wraps carries the
+    mark out through the other decorators."""
+
+    def decorator(view):
+        view.upload_limit_mb = megabytes
+        return view
+
+    return decorator
+
+
+class UploadLimitMiddleware:
+    """413 with a Dutch page for a POST whose Content-Length is over its view's upload_limit,
+    before the body is read. It must come before CsrfViewMiddleware: that check reads the whole
+    multipart body (request.POST) before any view could look at its size, so a 60 MB upload
+    would be parsed to disk before being refused."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        megabytes = getattr(view_func, "upload_limit_mb", None)
+        if megabytes is None or request.method != "POST":
+            return None
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # not a number: Django's own parsing refuses it later
+        if length <= megabytes * 1024 * 1024:
+            return None
+        return render(request, "upload_too_big.html", {"megabytes": megabytes}, status=413)
 
 
 class NoStoreWhenLoggedInMiddleware:

@@ -39,6 +39,27 @@ def env_bool(name, default):
     )
 
 
+def _env_number(kind, name, default, what):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not {what}.") from None
+
+
+def env_int(name, default):
+    """A whole number; anything else stops start-up with the setting's name (django-environ's
+    env.int would say only "invalid literal for int()")."""
+    return _env_number(int, name, default, "a whole number (such as 60)")
+
+
+def env_float(name, default):
+    """A number, decimals allowed; anything else stops start-up with the setting's name."""
+    return _env_number(float, name, default, "a number (such as 0.5)")
+
+
 def _require(name, value, why):
     if not value:
         raise ImproperlyConfigured(
@@ -115,6 +136,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "basispoort.middleware.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads a POST's whole body: a view's upload limit
+    # (basispoort.middleware.upload_limit) is enforced from the Content-Length alone.
+    "basispoort.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session did its second step (teachers/decorators.py).
@@ -153,7 +177,7 @@ TEMPLATES = [
 # Database: SQLite under var/ unless DATABASE_URL says otherwise (PostgreSQL in production).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'basispoort.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", default=60))
     # No health-check query before every request (a round trip each in the 08:30 storm): a
     # connection broken by a database restart fails one request with the 503 page, and Django
     # then closes it; DB_CONN_HEALTH_CHECKS=1 switches the check back on.
@@ -198,7 +222,7 @@ CACHES = {
     )
 }
 if _redis_cache:
-    _cache_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    _cache_timeout = env_float("CACHE_SOCKET_TIMEOUT", default=0.5)
     CACHES["default"].setdefault("OPTIONS", {}).update({
         "socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout,
     })
@@ -215,7 +239,7 @@ SESSION_ENGINE = "basispoort.sessions"
 # processes and sets TASKS_IN_PROCESS_WORKER=0; the embedded default runs the queue in a thread
 # of the web process, so `make demo` and a bare runserver need no extra process.
 TASKS = {"default": {"BACKEND": "basispoort.taskworker.DatabaseBackend"}}
-TASKS_IN_PROCESS_WORKER = env.bool("TASKS_IN_PROCESS_WORKER", default=True)
+TASKS_IN_PROCESS_WORKER = env_bool("TASKS_IN_PROCESS_WORKER", default=True)
 
 # E-mail: printed on the console unless EMAIL_URL says otherwise
 # (smtp+tls://user:pass@host:587, or filemail:// with EMAIL_FILE_PATH=/abs/dir).
@@ -223,7 +247,7 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # A teacher's mail to one family is sent while the teacher waits (a failure is shown in words):
 # a mail server that hangs must fail the request after this many seconds, not hold it until
 # gunicorn kills it. Mail to many people goes through the task queue (basispoort/tasks.py).
-EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Basispoort <noreply@basispoort.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -255,18 +279,23 @@ LOGIN_REDIRECT_URL = "/leerkracht/"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Retention (manage.py prune_logs, run daily): audit entries and login records older than this.
-AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
-ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=90)
-TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=7)  # finished tasks
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", default=400)
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", default=90)
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", default=7)  # finished tasks
+
+# The school import's upload (/leerkracht/import/). One school's export is well under 5 MB (400
+# pupils with every field: about 0.5 MB); a bigger upload is a mistake or an attack, refused from
+# its Content-Length before it is read. The command (manage.py import_school) has no limit.
+IMPORT_UPLOAD_MAX_MB = 20
 
 # Staff and parents' sessions end after (idle seconds, absolute seconds) (basispoort/middleware.py).
 # An adult who is staff anywhere gets the staff limits, also when they came in at the parents'
 # door: the same session reaches their class.
 SESSION_LIMITS = {
-    "staff": (env.int("STAFF_SESSION_IDLE", default=30 * 60),
-              env.int("STAFF_SESSION_MAX", default=12 * 3600)),
-    "guardian": (env.int("GUARDIAN_SESSION_IDLE", default=3 * 3600),
-                 env.int("GUARDIAN_SESSION_MAX", default=24 * 3600)),
+    "staff": (env_int("STAFF_SESSION_IDLE", default=30 * 60),
+              env_int("STAFF_SESSION_MAX", default=12 * 3600)),
+    "guardian": (env_int("GUARDIAN_SESSION_IDLE", default=3 * 3600),
+                 env_int("GUARDIAN_SESSION_MAX", default=24 * 3600)),
 }
 # The second step: the issuer name authenticator apps show beside the account, and django-otp's
 # delay after wrong codes (1, 2, 4, 8 ... seconds per device).
@@ -275,11 +304,11 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Pupil sessions end after this many idle seconds (and at the end of the day).
-PUPIL_SESSION_IDLE = env.int("PUPIL_SESSION_IDLE", default=20 * 60)
+PUPIL_SESSION_IDLE = env_int("PUPIL_SESSION_IDLE", default=20 * 60)
 
 # A classroom device (school tablet) shows one group's name tiles until a teacher disconnects it
 # or this many seconds pass (default: one school year).
-CLASSROOM_COOKIE_AGE = env.int("CLASSROOM_COOKIE_AGE", default=365 * 24 * 3600)
+CLASSROOM_COOKIE_AGE = env_int("CLASSROOM_COOKIE_AGE", default=365 * 24 * 3600)
 
 # Lockout (basispoort/lockout.py, counted by django-axes): 10 failures lock one counter for an
 # hour. A pupil has one counter per gate (school, home), reachable only through that gate;
@@ -315,14 +344,14 @@ PASSWORD_FAILURE_THROTTLES = {
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Client IP behind a TLS proxy: only as many X-Forwarded-For hops as there are trusted proxies
 # (basispoort/client_ip.py); used by django-axes, the throttles and the audit log alike.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "basispoort.client_ip.client_ip"
 
 # --- Parents' e-mail accounts (homelogin/guardian_views.py) ---------------------------------
 # A set-password link (the invitation when a teacher enters a parent's e-mail, and every "forgot"
 # mail) is a Django password-reset token: it works for this many seconds (default three days),
 # and only once, because setting the password changes what the token is made from.
-PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 if PASSWORD_RESET_TIMEOUT <= 0:
     raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT must be a positive number of seconds.")
 # --- end of parents' e-mail accounts -------------------------------------------------------
@@ -340,7 +369,7 @@ THROTTLES = {
 RATELIMIT_USE_CACHE = "default"
 
 # Home login device cookie lifetime (seconds); default one school year.
-HOME_LOGIN_COOKIE_AGE = env.int("HOME_LOGIN_COOKIE_AGE", default=365 * 24 * 3600)
+HOME_LOGIN_COOKIE_AGE = env_int("HOME_LOGIN_COOKIE_AGE", default=365 * 24 * 3600)
 
 # Language: Dutch first. The parents' and pupils' pages are also in the languages many
 # families in Dutch schools speak at home; teachers' pages in Dutch and English. Each language

@@ -15,7 +15,7 @@ from accounts.views import SetPasswordPageMixin
 from basispoort import lockout
 from basispoort.throttle import throttled, throttled_response
 from homelogin.guardian_forms import GuardianSetPasswordForm
-from schools.models import STAFF_SCHOOL_SESSION_KEY, AuditEntry, Teacher
+from schools.models import STAFF_SCHOOL_SESSION_KEY, Teacher
 from software import backchannel
 
 from . import second_step as otp_steps
@@ -133,10 +133,9 @@ def second_step(request):
         return redirect(f"{reverse('teachers:second_step_setup')}?next={_next(request)}")
     form = SecondStepForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid() and otp_steps.verify(request=request, token=form.cleaned_data["token"]):
+        token = form.cleaned_data["token"] if form.is_valid() else None
+        if otp_steps.verify(request=request, token=token):
             return redirect(_next(request))
-        AuditEntry.objects.record(request, AuditEntry.Action.LOGIN_FAILED, school=request.teacher.school,
-                                  detail=f"{request.path} {request.user.username}")
         if form.is_valid():
             form.add_error("token", _("Deze code klopt niet. Kijk of de tijd op uw telefoon goed "
                                       "staat, of gebruik een herstelcode."))

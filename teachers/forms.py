@@ -1,6 +1,7 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -105,12 +106,11 @@ class BulkPupilsForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    # One school's export is well under 5 MB (400 pupils with every field: about 0.5 MB); a
-    # bigger upload is a mistake or an attack and is refused before it is read. The command
-    # (manage.py import_school) has no limit.
-    MAX_SIZE = 20 * 1024 * 1024
-    TOO_BIG = _("Het bestand is groter dan 20 MB. Een export van één school is veel kleiner: "
-                "kies het EDEX- of CSV-bestand van deze school.")
+    # settings.IMPORT_UPLOAD_MAX_MB. A bigger upload is refused from its Content-Length before
+    # it is read (basispoort.middleware.UploadLimitMiddleware); this check is for one whose
+    # announced size lied. The same words as templates/upload_too_big.html.
+    TOO_BIG = _("Het bestand is groter dan %(megabytes)s MB. Een export van één school is veel "
+                "kleiner: kies het EDEX- of CSV-bestand van deze school.")
 
     file = forms.FileField(
         label=_("Bestand uit de leerlingadministratie (EDEX-XML of CSV)"),
@@ -119,8 +119,8 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_SIZE:
-            raise ValidationError(self.TOO_BIG)
+        if upload.size > settings.IMPORT_UPLOAD_MAX_MB * 1024 * 1024:
+            raise ValidationError(self.TOO_BIG, params={"megabytes": settings.IMPORT_UPLOAD_MAX_MB})
         return upload
 
 

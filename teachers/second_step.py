@@ -19,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from basispoort.hashing import secret_hash_candidates
+from schools.models import AuditEntry
 
 RECOVERY_CODES = 10
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read from paper
@@ -77,12 +78,15 @@ def new_recovery_codes(user):
 
 
 def verify(*, request, token):
-    """Check ``token`` (app code or recovery code, cleaned by SecondStepForm) for the logged-in
-    user; on success the session is verified and its key cycled. django-otp slows wrong codes
-    down per device (1, 2, 4 ... seconds)."""
+    """Check ``token`` (app code or recovery code, cleaned by SecondStepForm; None when the form
+    refused what was typed) for the logged-in staff member (``request.teacher``); on success the
+    session is verified and its key cycled, on failure the audit log records it. django-otp slows
+    wrong codes down per device (1, 2, 4 ... seconds)."""
     user = request.user
     device = None
-    if token.isdigit() and len(token) == 6:
+    if token is None:
+        pass
+    elif token.isdigit() and len(token) == 6:
         device = next((d for d in TOTPDevice.objects.filter(user=user, confirmed=True)
                        if d.verify_token(token)), None)
     elif len(token) == 10:
@@ -93,6 +97,8 @@ def verify(*, request, token):
                 device = static
                 break
     if device is None:
+        AuditEntry.objects.record(request, AuditEntry.Action.LOGIN_FAILED, school=request.teacher.school,
+                                  detail=f"{request.path} {user.username}")
         return False
     otp_login(request, device)
     request.session.cycle_key()

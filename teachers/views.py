@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from basispoort.lockout import failures_for, locks_for
+from basispoort.middleware import upload_limit
 from basispoort.throttle import throttled, throttled_response
 from homelogin.cards import code_qr_data_uri
 from homelogin.models import (
@@ -401,17 +402,12 @@ def pupil_revoke_devices(request, pk):
 
 @never_cache
 @teacher_required(may="administer")
+@upload_limit(settings.IMPORT_UPLOAD_MAX_MB)
 def school_import(request):
     """The school administrator uploads an EDEX-XML or CSV file. The answer comes at once: the
     file is kept and its preview (a dry run that shows every change) runs as a background task,
     on the job's page (school_import_job)."""
     school = request.teacher.school
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > ImportForm.MAX_SIZE:
-        # Refused from its announced size, before Django reads the body.
-        form = ImportForm({}, {})
-        form.is_valid()
-        form.errors["file"] = form.error_class([ImportForm.TOO_BIG])
-        return render(request, "teachers/import.html", {"form": form, "school": school}, status=413)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not form.is_valid():

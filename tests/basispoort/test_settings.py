@@ -153,11 +153,21 @@ def test_a_malformed_signing_key_is_a_clear_error(key):
 
 @pytest.mark.parametrize(("name", "value"), [
     ("DJANGO_SECURE", "ture"), ("DJANGO_DEBUG", "yes please"), ("DEMO_PUBLISHER", "2"),
+    ("TASKS_IN_PROCESS_WORKER", "ture"),
 ])
 def test_a_mistyped_yes_no_setting_is_a_clear_error(name, value):
     result = run(["-c", "import django; django.setup()"], {**PROD_ENV, name: value})
     assert result.returncode != 0
     assert f"{name}={value!r} is not a yes/no value" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("STAFF_SESSION_IDLE", "30m"), ("TRUSTED_PROXY_COUNT", "een"), ("EMAIL_TIMEOUT", "10s"),
+])
+def test_a_malformed_number_setting_names_the_setting(name, value):
+    result = run(["-c", "import django; django.setup()"], {**PROD_ENV, name: value})
+    assert result.returncode != 0
+    assert f"{name}={value!r} is not a" in result.stderr
 
 
 @pytest.mark.parametrize(("value", "secure"), [("0", False), ("off", False), ("TRUE", True), ("", True)])

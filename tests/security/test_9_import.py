@@ -2,7 +2,10 @@
 get a clear Dutch error and nothing is written."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http.multipartparser import MultiPartParser
+from django.test import Client
 
 from pupils.models import Pupil
 from teachers.importing import import_school
@@ -40,10 +43,37 @@ def test_a_csv_field_over_128_kb_gets_a_dutch_error_with_its_line(admin_client, 
     assert not Pupil.objects.exists()
 
 
-def test_a_60_mb_upload_gets_a_dutch_error_and_is_not_read(admin_client):
+def test_a_60_mb_upload_gets_a_dutch_error_and_is_not_read(db, monkeypatch):
+    # As in production: the CSRF check on (Django's test client skips it by default), and that
+    # check reads a POST's whole body, so the size must be refused before it.
+    client = Client(enforce_csrf_checks=True)
+    log_in_staff(client, TeacherFactory(school=SchoolFactory(brin="97ZZ"), role="ict_coordinator").user)
+    assert client.get("/leerkracht/import/").status_code == 200
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    parsed = []
+    real_parse = MultiPartParser.parse
+    monkeypatch.setattr(MultiPartParser, "parse",
+                        lambda self: parsed.append(self) or real_parse(self))
     data = b"leerlingnummer;roepnaam;achternaam;groep\n" + b"1;Anna;Smit;Groep 6\n" * 3_000_000
     assert len(data) > 60_000_000
-    response = admin_client.post("/leerkracht/import/", {"file": SimpleUploadedFile("l.csv", data)})
+    response = client.post("/leerkracht/import/", {
+        "csrfmiddlewaretoken": token, "file": SimpleUploadedFile("l.csv", data),
+    })
     assert response.status_code == 413
     assert "groter dan 20 MB" in response.content.decode()
+    assert parsed == []
     assert not Pupil.objects.exists()
+
+
+def test_an_upload_under_the_limit_still_passes_the_csrf_check(db):
+    client = Client(enforce_csrf_checks=True)
+    log_in_staff(client, TeacherFactory(school=SchoolFactory(brin="97ZZ"), role="ict_coordinator").user)
+    client.get("/leerkracht/import/")
+    data = b"leerlingnummer;roepnaam;achternaam;groep\n1;Anna;Smit;Groep 6\n"
+    without_token = client.post("/leerkracht/import/", {"file": SimpleUploadedFile("l.csv", data)})
+    assert without_token.status_code == 403
+    response = client.post("/leerkracht/import/", {
+        "csrfmiddlewaretoken": client.cookies[settings.CSRF_COOKIE_NAME].value,
+        "file": SimpleUploadedFile("l.csv", data),
+    })
+    assert response.status_code == 302

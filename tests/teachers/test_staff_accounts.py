@@ -294,3 +294,16 @@ def test_the_administrator_disconnects_a_classroom_device(client, ict, juf, grou
     assert AuditEntry.objects.filter(action="device_off").exists()
 
 
+
+
+def test_the_code_check_records_a_wrong_code_itself(rf, ict):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from teachers import second_step
+
+    TOTPDevice.objects.create(user=ict.user, name="app", confirmed=True)
+    request = rf.post("/leerkracht/tweede-stap/")
+    request.user, request.teacher, request.session = ict.user, ict, SessionStore()
+    assert second_step.verify(request=request, token="000000") is False
+    entry = AuditEntry.objects.get(action="login_failed")
+    assert entry.school == ict.school and "tweede-stap" in entry.detail
