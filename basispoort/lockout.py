@@ -24,18 +24,18 @@ The numbers are in settings and docs/security.md.
 """
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Sum
+from django.db import connections, router
+from django.db.models import Max, Q, Sum
+from django.db.models.functions import Now
 from django.shortcuts import render
-from django.utils import timezone
 from django_ratelimit.core import get_usage
 
 from .client_ip import client_ip
@@ -189,8 +189,7 @@ class LockoutHandler(AxesDatabaseHandler):
         if settings.AXES_LOCKOUT_PARAMETERS == ["username"] and settings.AXES_COOLOFF_TIME:
             # django-axes' own count for these settings, compiled once per process: it runs
             # at every login of the storm.
-            rows = _FAILURES.rows(username=lockout_username(request, credentials),
-                                  since=get_cool_off_threshold(request))
+            rows = _FAILURES.rows(username=lockout_username(request, credentials))
             failures = (rows[0][0] if rows else None) or 0
         else:
             failures = super().get_failures(request, credentials)
@@ -205,21 +204,57 @@ class LockoutHandler(AxesDatabaseHandler):
         return failures
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        if request is None:
+            return super().user_login_failed(sender, credentials, request=request, **kwargs)
+        # A failure is written with the database's time, as the count reads it
+        # (_within_cool_off); django-axes stamps a new row with the app server's own time, so
+        # a first failure is stamped again. Two queries, on a failure only.
+        request.axes_attempt_time = now = _database_now()
         super().user_login_failed(sender, credentials, request=request, **kwargs)
-        if request is not None:  # counted (or refused while locked): shows_as_locked asks
-            cache.set(_failed_mark(lockout_username(request, credentials)), True,
-                      int(settings.AXES_COOLOFF_TIME * 3600))
+        key = lockout_username(request, credentials)
+        AccessAttempt.objects.filter(
+            username=key, ip_address=request.axes_ip_address, user_agent=request.axes_user_agent,
+            failures_since_start=1,
+        ).exclude(attempt_time=now).update(attempt_time=now)
+        # Counted (or refused while locked): shows_as_locked asks.
+        cache.set(_failed_mark(key), True, int(settings.AXES_COOLOFF_TIME * 3600))
+
+    def clean_expired_user_attempts(self, request=None, credentials=None):
+        if not settings.AXES_COOLOFF_TIME or settings.AXES_USE_ATTEMPT_EXPIRATION:
+            return super().clean_expired_user_attempts(request, credentials)
+        count, _ = AccessAttempt.objects.exclude(_within_cool_off()).delete()
+        return count
 
     def user_logged_in(self, sender, request, user, **kwargs):
         pass
 
 
+def _database_now():
+    connection = connections[router.db_for_write(AccessAttempt)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":  # as Django's Now() asks it there: UTC, as text
+            cursor.execute("SELECT STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')")
+            return datetime.fromisoformat(cursor.fetchone()[0]).replace(tzinfo=UTC)
+        cursor.execute("SELECT CURRENT_TIMESTAMP")
+        return cursor.fetchone()[0]
+
+
+def _cool_off():
+    return timedelta(hours=settings.AXES_COOLOFF_TIME)
+
+
+def _within_cool_off():
+    """Attempts of the last hour on the database's clock: one clock for every app server, and
+    an app server whose clock steps neither shortens nor stretches a lock."""
+    return Q(attempt_time__gte=Now() - _cool_off())
+
+
 # AxesDatabaseHandler.get_failures with AXES_LOCKOUT_PARAMETERS = ["username"]: the failures of
 # one key within the cool-off.
 _FAILURES = CompiledQuery(
-    lambda username, since: AccessAttempt.objects.filter(username=username, attempt_time__gte=since)
+    lambda username: AccessAttempt.objects.filter(_within_cool_off(), username=username)
     .order_by().values("username").annotate(failures=Sum("failures_since_start")).values_list("failures"),
-    username=str, since=datetime,
+    username=str,
 )
 
 
@@ -309,9 +344,9 @@ def locks_for(pupils):
     result = {pupil.pk: dict.fromkeys(PUPIL_GATES) for pupil in pupils}
     if not keys:
         return result
-    cooloff = timedelta(hours=settings.AXES_COOLOFF_TIME)
+    cooloff = _cool_off()
     rows = (
-        AccessAttempt.objects.filter(username__in=keys, attempt_time__gte=timezone.now() - cooloff)
+        AccessAttempt.objects.filter(_within_cool_off(), username__in=keys)
         .values("username")
         .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
     )

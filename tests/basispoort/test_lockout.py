@@ -93,35 +93,68 @@ def test_a_locked_pupils_right_pin_is_refused_on_the_first_attempt_too(client, t
     assert "_auth_user_id" not in client.session
 
 
-def test_the_handlers_count_is_django_axes_own(db, rf, time_machine):
-    """LockoutHandler counts with a query compiled once (the storm): the same number as
-    django-axes' AxesDatabaseHandler, only within the cool-off, only the key's own."""
+def _attempt(key, failures, minutes_ago):
     from datetime import timedelta
 
-    from axes.handlers.database import AxesDatabaseHandler
+    AccessAttempt.objects.create(
+        username=key, failures_since_start=failures, ip_address="192.0.2.1", user_agent="",
+        get_data="", post_data="", http_accept="", path_info="",
+    )
+    from django.db.models.functions import Now
+
+    AccessAttempt.objects.filter(username=key).update(attempt_time=Now() - timedelta(minutes=minutes_ago))
+
+
+def _counts(rf, keys):
     from django.utils import timezone
 
-    time_machine.move_to("2027-03-01 08:30 +01:00", tick=False)
-
-    def attempt(key, failures, minutes_ago):
-        AccessAttempt.objects.create(
-            username=key, failures_since_start=failures, ip_address="192.0.2.1", user_agent="",
-            get_data="", post_data="", http_accept="", path_info="",
-        )
-        AccessAttempt.objects.filter(username=key).update(
-            attempt_time=timezone.now() - timedelta(minutes=minutes_ago))
-
-    attempt("pupil:1:school", 4, minutes_ago=5)
-    attempt("pupil:1:home", 9, minutes_ago=5)
-    attempt("pupil:2:school", 10, minutes_ago=61)  # past the hour: counts no more
     request = rf.post("/")
     request.axes_attempt_time = timezone.now()
     request.axes_ip_address, request.axes_user_agent = "192.0.2.1", ""
-    for key, expected in [("pupil:1:school", 4), ("pupil:1:home", 9), ("pupil:2:school", 0),
-                          ("pupil:3:school", 0)]:
+    return {key: lockout.LockoutHandler().get_failures(request, {"username": key, "gate": "school"})
+            for key in keys}
+
+
+def test_the_handlers_count_is_django_axes_own(db, rf):
+    """LockoutHandler counts with a query compiled once (the storm): the same number as
+    django-axes' AxesDatabaseHandler, only within the cool-off, only the key's own."""
+    from axes.handlers.database import AxesDatabaseHandler
+    from django.utils import timezone
+
+    _attempt("pupil:1:school", 4, minutes_ago=5)
+    _attempt("pupil:1:home", 9, minutes_ago=5)
+    _attempt("pupil:2:school", 10, minutes_ago=61)  # past the hour: counts no more
+    keys = ["pupil:1:school", "pupil:1:home", "pupil:2:school", "pupil:3:school"]
+    assert _counts(rf, keys) == dict(zip(keys, [4, 9, 0, 0], strict=True))
+    request = rf.post("/")
+    request.axes_attempt_time = timezone.now()  # this server's clock is the database's here
+    request.axes_ip_address, request.axes_user_agent = "192.0.2.1", ""
+    for key, expected in _counts(rf, keys).items():
         credentials = {"username": key, "gate": "school"}
-        assert lockout.LockoutHandler().get_failures(request, credentials) == expected
         assert AxesDatabaseHandler().get_failures(request, credentials) == expected
+
+
+@pytest.mark.parametrize("step", ["-2h", "+2h"])
+def test_the_lockouts_hour_is_the_databases_whatever_the_app_servers_clock(
+        client, teacher, group, pupil, rf, time_machine, step):
+    """An app server whose clock is hours off (or steps) neither lifts a lock early nor keeps
+    one late: failures are stamped and counted on the database's clock."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.helpers import connect
+
+    _attempt("pupil:2:school", 10, minutes_ago=61)  # locked an hour and a minute ago: free
+    hours = int(step[:-1])
+    time_machine.move_to(timezone.now() + timedelta(hours=hours), tick=False)
+    connect(client, teacher, group)
+    for attempt in range(10):
+        client.post(f"/klas/leerling/{pupil.pk}/", {"pin": f"{attempt:04d}"})
+    response = client.post(f"/klas/leerling/{pupil.pk}/", {"pin": "1357"})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    counts = _counts(rf, [lockout.pupil_key(pupil, "school"), "pupil:2:school"])
+    assert list(counts.values()) == [10, 0]
 
 
 def test_an_attempt_in_line_counts_the_first_attempt_on_its_way(client, teacher, group, pupil):
