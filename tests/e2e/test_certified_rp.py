@@ -31,10 +31,15 @@ SECRET = "certified-rp-secret-0123456789-abcdef"
 
 @pytest.fixture(scope="session")
 def node():
+    # A missing Node.js fails, as a missing Chromium does: a skipped certified client proves
+    # nothing, and CI must not pass without it.
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        pytest.skip("Node.js (node and npm, version 20 or later) is not installed: the certified "
+        pytest.fail("Node.js (node and npm, version 20 or later) is not installed: the certified "
                     "relying party (openid-client) cannot run")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
+    if int(version.strip().lstrip("v").split(".")[0]) < 20:
+        pytest.fail(f"Node.js {version.strip()} is too old for openid-client 6: it needs 20 or later")
     installed = RP_DIR / "node_modules" / ".package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < (RP_DIR / "package-lock.json").stat().st_mtime:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=RP_DIR,
