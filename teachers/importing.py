@@ -12,7 +12,8 @@ own year level (a combination group holds several); samengestelde groepen become
 teachers see their members; year levels whose pupils do not log in here (babies, toddlers,
 secondary school, former pupils) are skipped with a line in the report, never refusing the file.
 Keys starting with "#" are not stable between exports (the standard's rule), so they are never
-used to match: such a pupil is found again by ECK iD or by name and birth date.
+used to match: such a pupil is found again by ECK iD or by name and birth date, such a teacher
+by e-mail address, ECK iD or (when the file gives neither) by name.
 
 The whole file is read first (streaming, one small record per row), every row is checked, and
 only a file without errors is written, in one transaction. A dry run does all of it and rolls
@@ -712,19 +713,30 @@ def _teacher_names(row):
 def _write_teachers(school, rows, groups, report, progress):
     """Staff in the file: one account per person, found by e-mail address anywhere (a parent, a
     teacher of another school keep their account and password) or by ECK iD or stable key at
-    another location of the same BRIN; a membership of this school each, with the file's
-    groups. Memberships from an earlier import that the file no longer lists end (the person
-    can no longer log in here); memberships added by hand (a substitute, the ICT-coördinator)
-    are left alone. New memberships are invited once the import is written."""
+    another location of the same BRIN, or (a "#" key and nothing else to go by) by name among
+    this school's imported staff; a membership of this school each, with the file's groups.
+    Memberships from an earlier import that the file no longer lists end (the person can no
+    longer log in here); memberships added by hand (a substitute, the ICT-coördinator) are left
+    alone. New memberships are invited once the import is written."""
     existing = list(Teacher.objects.filter(school=school).select_related("user"))
     by_key = {t.external_id: t for t in existing if t.external_id}
     by_eckid = {t.eckid: t for t in existing if t.eckid}
     by_user = {t.user_id: t for t in existing}
+    # Staff whose key was a "#" stand-in, to find again by name when nothing else identifies them.
+    by_name = {}
+    for t in existing:
+        if t.from_import and not t.external_id:
+            by_name.setdefault((t.user.first_name, t.user.last_name), []).append(t)
     seen, invite = set(), []
     for row, idents in rows:
         names = _teacher_names(row)
         teacher = by_key.get(row.key) if _stable(row.key) else None
         teacher = teacher or (by_eckid.get(row.eckid) if row.eckid else None)
+        if teacher is None and not _stable(row.key) and not row.email and not row.eckid:
+            # Nothing in the row is stable: the same name, if only one of our staff has it.
+            candidates = [t for t in by_name.get((names["first_name"], names["last_name"]), [])
+                          if t.pk not in seen]
+            teacher = candidates[0] if len(candidates) == 1 else None
         user = teacher.user if teacher else _find_staff_user(school, row)
         teacher = teacher or (by_user.get(user.pk) if user else None)
         if user is None:

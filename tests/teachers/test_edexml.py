@@ -192,13 +192,21 @@ def test_hash_keys_are_not_used_to_match(db):
     load("long_and_unstable_keys.xml")
     hanna = Pupil.objects.get(first_name="Hanna")
     hugo = Pupil.objects.get(first_name="Hugo")
-    assert hanna.external_id == "" and hanna.group.external_id == ""
-    # Next export: Hugo has Hanna's old key "#001". Each is still found by name and birth date.
+    zoe = Teacher.objects.get(user__first_name="Zoë")
+    assert hanna.external_id == "" and hanna.group.external_id == "" and zoe.external_id == ""
+    # Next export: Hugo has Hanna's old key "#001". Each is still found by name and birth date;
+    # Zoë (a new "#" key, no e-mail, no ECK iD) by her name among this school's imported staff.
     report = load("long_and_unstable_keys_next.xml")
-    assert (report.new.count, report.deactivated.count, report.changed.count) == (0, 0, 0)
+    assert (report.new.count, report.deactivated.count, report.changed.count,
+            report.teachers_new.count) == (0, 0, 0, 0)
     assert Pupil.objects.get(first_name="Hanna").pk == hanna.pk
     assert Pupil.objects.get(first_name="Hugo").pk == hugo.pk
-    assert Teacher.objects.count() == 1 and Group.objects.count() == 2
+    again = Teacher.objects.get(user__first_name="Zoë")
+    assert (again.pk, again.user_id, again.active) == (zoe.pk, zoe.user_id, True)
+    assert (again.user.last_name, list(again.groups.values_list("name", flat=True))) == (
+        "van 't Hekje", ["Groep 7"])
+    assert Teacher.objects.count() == 2 and User.objects.filter(kind="adult").count() == 2
+    assert Group.objects.count() == 2
 
 
 def test_the_school_keeps_the_name_from_our_records(db):
