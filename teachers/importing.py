@@ -51,6 +51,7 @@ PUPIL_SYNCED_FIELDS = ["group_id", "jaargroep", "first_name", "last_name_prefix"
 EXAMPLES = 50  # names listed per kind of change; the counts are always complete
 KEY_MAX = 256  # EDEXML 2.1 keys and ECK iDs
 USER_NAME_MAX = 150  # Django's User.first_name / last_name
+USERNAME_MAX = User._meta.get_field("username").max_length  # staff log in with their address
 COMBINATION = "C"
 # EDEX year levels whose pupils do not log in here: skipped with a line in the report.
 SKIPPED_LEVELS = {
@@ -507,13 +508,16 @@ def check(parsed, report):
             continue
         _plan_pupil(plan, row, skipped_groups, reference, report)
 
-    emails = set()
+    emails, teacher_keys = set(), set()
     for row in parsed.teachers:
         problems = []
         if not row.key:
             problems.append(_("de sleutel ontbreekt"))
+        elif row.key in teacher_keys:
+            problems.append(_("sleutel %(key)s staat twee keer in het bestand") % {"key": row.key[:80]})
         elif len(row.key) > KEY_MAX or len(row.eckid) > KEY_MAX:
             problems.append(_("de sleutel of het ECK iD is langer dan 256 tekens"))
+        teacher_keys.add(row.key)
         if not row.first_name and not row.last_name:
             problems.append(_("achternaam of roepnaam ontbreekt"))
         unknown = [k for k in row.group_keys if k not in plan.group_of_key and k not in skipped_groups]
@@ -527,6 +531,13 @@ def check(parsed, report):
                                         "geïmporteerd zonder e-mailadres.")
                             % {"name": row.last_name or row.first_name, "email": row.email[:80]})
                 row.email = ""
+        if len(row.email) > USERNAME_MAX:
+            # Staff log in with their address as username, which holds 150 characters. No real
+            # address is this long; an optional field never refuses the file.
+            report.note(row.line, _("Leerkracht %(name)s: het e-mailadres is langer dan 150 tekens "
+                                    "en kan geen inlognaam zijn; geïmporteerd zonder e-mailadres.")
+                        % {"name": row.last_name or row.first_name})
+            row.email = ""
         if row.email and row.email in emails:
             problems.append(_("e-mailadres %(email)s staat twee keer in het bestand") % {"email": row.email})
         elif row.email and User.objects.filter(username__iexact=row.email).exclude(

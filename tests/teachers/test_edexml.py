@@ -4,6 +4,7 @@ own schema (tests/data/edexml-2.1/), imports exactly, and importing it again cha
 from pathlib import Path
 
 import pytest
+from django.db import IntegrityError
 from lxml import etree
 
 from accounts.models import User
@@ -254,3 +255,47 @@ def test_a_refusal_names_the_line_and_the_rule(db):
     report = import_school(data.encode())
     assert report.errors == [(12, "Leerling: groep 'G9' is onbekend.")]
     assert not Pupil.objects.exists()
+
+
+def with_teacher(xml):
+    """eckid.xml with one more leerkracht, on line 17."""
+    return (FEATURES / "eckid.xml").read_text().replace(
+        "  </leerkrachten>", f"    {xml}\n  </leerkrachten>").encode()
+
+
+def test_a_teacher_key_twice_in_the_file_is_refused_on_its_second_line(db, schema):
+    # Valid: the schema compares keys as written; the importer drops the space, so it reads T8 twice.
+    data = with_teacher('<leerkracht key="T8 "><achternaam>Twee</achternaam><roepnaam>Tom</roepnaam>'
+                        "</leerkracht>")
+    assert schema.validate(etree.fromstring(data)), schema.error_log
+    report = import_school(data)
+    assert report.errors == [(17, "Leerkracht: sleutel T8 staat twee keer in het bestand.")]
+    assert not report.written and not Teacher.objects.exists()
+
+
+def test_an_email_address_too_long_for_a_username_is_imported_without_it(db, schema):
+    address = f"juf.{'a' * 60}@{'b' * 60}.{'c' * 30}.example"  # 164 characters, a valid address
+    data = with_teacher(f'<leerkracht key="T9"><achternaam>Lang</achternaam><roepnaam>Lotte</roepnaam>'
+                        f"<emailadres>{address}</emailadres></leerkracht>")
+    assert schema.validate(etree.fromstring(data)), schema.error_log
+    report = import_school(data)
+    assert report.written, report.errors
+    assert (17, "Leerkracht Lang: het e-mailadres is langer dan 150 tekens en kan geen inlognaam "
+                "zijn; geïmporteerd zonder e-mailadres.") in report.notes
+    lotte = Teacher.objects.get(external_id="T9").user
+    assert lotte.email == "" and address not in lotte.username and len(lotte.username) <= 150
+
+
+def test_a_database_error_while_writing_never_reaches_the_user_as_text(db, monkeypatch):
+    def clash(*args, **kwargs):
+        raise IntegrityError('duplicate key value violates unique constraint "teacher_external_id_'
+                             'unique_per_school"\nDETAIL:  Key (school_id, external_id)=(1, T8) '
+                             "already exists.")
+
+    monkeypatch.setattr("teachers.importing._write_teachers", clash)  # after the groups
+    report = import_school((FEATURES / "eckid.xml").read_bytes())
+    assert report.errors == [(0, "Het bestand kon niet worden opgeslagen: twee regels spreken elkaar "
+                                 "tegen. Er is niets veranderd; neem contact op met de helpdesk.")]
+    shown = str(report.as_dict())
+    assert "duplicate" not in shown and "unique" not in shown and "T8" not in shown
+    assert not report.written and not School.objects.exists() and not Group.objects.exists()
