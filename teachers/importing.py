@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -605,6 +605,10 @@ def import_school(data, *, filename="", school=None, dry_run=False, progress=Non
                                       detail=printable_detail(filename, report))
             if dry_run:
                 transaction.set_rollback(True)
+    except (OperationalError, InterfaceError):
+        # The database went away (or would not answer): not the file's fault. The transaction is
+        # rolled back; the caller says so in its own words (the command, the import job).
+        raise
     except DatabaseError:
         # The checks above should make this impossible; the database's own words stay in the log.
         logger.exception("Import into %s failed", report.school)
