@@ -383,11 +383,14 @@ def _read_csv(reader, progress):
             row.get("eckid", ""),
         ))
     # A CSV group has the year level of its pupils; pupils of several years: a combination group.
+    # A pupil without one says nothing about the group (and takes its year, as in EDEX).
     levels = {}
     for row in parsed.pupils:
-        levels.setdefault(row.group_key, set()).add(row.jaargroep)
+        if row.jaargroep:
+            levels.setdefault(row.group_key, set()).add(row.jaargroep)
     for key, group in groups.items():
-        group.jaargroep = levels[key].pop() if len(levels[key]) == 1 else COMBINATION
+        found = levels.get(key, set())
+        group.jaargroep = found.pop() if len(found) == 1 else COMBINATION if found else ""
     parsed.groups = list(groups.values())
     return parsed
 

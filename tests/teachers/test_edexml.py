@@ -237,13 +237,15 @@ def test_csv_combination_groups_keep_each_pupils_year(db):
     school = SchoolFactory(brin="96AB")
     data = (b"leerlingnummer;roepnaam;achternaam;groep;jaargroep\n"
             b"1;Anna;Smit;Groep 3/4;3\n2;Bas;Bos;Groep 3/4;4\n3;Cor;Kok;;6\n4;Dirk;Dop;Groep 7;7\n"
-            b"5;Peuter;Pim;Peuters;0\n")
+            b"5;Peuter;Pim;Peuters;0\n6;Eva;Eik;Groep 7;\n")
     report = import_school(data, filename="l.csv", school=school)
     assert report.written, report.errors
+    # Eva has no year of her own: she takes her group's, as in EDEX (Groep 7 is no combination).
     assert sorted(Pupil.objects.values_list("first_name", "group__name", "jaargroep", "secret_kind")) == [
         ("Anna", "Groep 3/4", "3", "picture"), ("Bas", "Groep 3/4", "4", "pin"),
-        ("Cor", "Jaargroep 6", "6", "pin"), ("Dirk", "Groep 7", "7", "pin")]
+        ("Cor", "Jaargroep 6", "6", "pin"), ("Dirk", "Groep 7", "7", "pin"), ("Eva", "Groep 7", "7", "pin")]
     assert Group.objects.get(name="Groep 3/4").year_level is None
+    assert Group.objects.get(name="Groep 7").year_level == 7
     assert report.skipped == 1
     again = import_school(data, filename="l.csv", school=school)
     assert (again.new.count, again.changed.count, again.moved.count) == (0, 0, 0)
