@@ -213,3 +213,13 @@ def test_the_command_says_in_one_line_when_the_database_goes_away_while_writing(
     assert "\n" not in message and "Nothing was written" in message
     assert not any(record.exc_info for record in caplog.records), "no traceback in the log"
     assert not School.objects.exists()
+
+
+def test_the_command_prints_every_note_with_its_line(db):
+    import io
+
+    out = io.StringIO()
+    call_command("import_school", str(DATA / "edexml21" / "optional_fields.xml"), stdout=out, verbosity=0)
+    lines = out.getvalue().splitlines()
+    assert "regel 19: Leerling Otto Vertrokken overgeslagen: uitgestroomd op 13-09-2024." in lines
+    assert any(line.startswith("regel ") and "Uilke Veldman heeft geen e-mailadres" in line for line in lines)
