@@ -301,3 +301,31 @@ def test_a_database_error_while_writing_never_reaches_the_user_as_text(db, monke
     shown = str(report.as_dict())
     assert "duplicate" not in shown and "unique" not in shown and "T8" not in shown
     assert not report.written and not School.objects.exists() and not Group.objects.exists()
+
+
+@pytest.mark.parametrize(("name", "first", "last"), [
+    ("encoding_iso_8859_1.xml", "Ångström", "Jørgensen"),
+    ("encoding_windows_1252.xml", "Chloë", "O’Šoštar"),
+    ("encoding_utf8_bom.xml", "Łucja", "Nguyễn"),
+])
+def test_files_in_each_encoding_keep_accents_and_prefixes_exactly(db, name, first, last):
+    data = (FEATURES / name).read_bytes()
+    assert ("Zoë".encode() in data) == name.startswith("encoding_utf8"), "the file is in its own encoding"
+    assert data.startswith(b"\xef\xbb\xbf") == name.endswith("_bom.xml")
+    load(name)
+    assert {p.external_id: (p.first_name, p.last_name_prefix, p.last_name) for p in Pupil.objects.all()} == {
+        "9001": ("Zoë", "van 't", "Hof"), "9002": ("Emre", "", "Çelik"), "9003": (first, "", last)}
+    assert pupil("9001").user.last_name == "van 't Hof"
+    assert Group.objects.get().name == "Groep 6 Één"
+    anais = Teacher.objects.get(external_id="T6").user
+    assert (anais.first_name, anais.last_name) == ("Anaïs", "de Brontë")
+
+
+def test_the_benchmark_writes_valid_edexml_2_1(schema):
+    import io
+
+    from bench.make_edex import generate
+
+    out = io.StringIO()
+    generate(60, out)
+    assert schema.validate(etree.fromstring(out.getvalue().encode())), schema.error_log
