@@ -4,7 +4,8 @@
     /usr/bin/time -v python manage.py import_school big.xml
 
 One school (BRIN 97ZZ, not used by bench/make_dataset.py), groups of about 28 pupils in year
-levels 1-8, one teacher per group. Deterministic: the same arguments give the same file.
+levels 1-8, one teacher per group. Deterministic: the same arguments give the same file, valid
+EDEXML 2.1.
 """
 
 import argparse
@@ -14,8 +15,11 @@ from xml.sax.saxutils import escape
 
 from bench.make_dataset import FIRST_NAMES, GROUP_SIZE, LAST_NAMES, split_evenly
 
+# The last school year the EDEXML 2.1 schema lists (EDEXSchooljaarType is an enumeration).
+SCHEMA_SCHOOL_YEAR = "2024-2025"
 
-def generate(pupils, out, *, brin="97ZZ", school_year="2026-2027"):
+
+def generate(pupils, out, *, brin="97ZZ", school_year=SCHEMA_SCHOOL_YEAR):
     n_groups = max(1, math.ceil(pupils / GROUP_SIZE))
     sizes = split_evenly(pupils, n_groups)
     write = out.write

@@ -12,7 +12,8 @@ own year level (a combination group holds several); samengestelde groepen become
 teachers see their members; year levels whose pupils do not log in here (babies, toddlers,
 secondary school, former pupils) are skipped with a line in the report, never refusing the file.
 Keys starting with "#" are not stable between exports (the standard's rule), so they are never
-used to match: such a pupil is found again by ECK iD or by name and birth date.
+used to match: such a pupil is found again by ECK iD or by name and birth date, such a teacher
+by e-mail address, ECK iD or (when the file gives neither) by name.
 
 The whole file is read first (streaming, one small record per row), every row is checked, and
 only a file without errors is written, in one transaction. A dry run does all of it and rolls
@@ -30,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +51,7 @@ PUPIL_SYNCED_FIELDS = ["group_id", "jaargroep", "first_name", "last_name_prefix"
 EXAMPLES = 50  # names listed per kind of change; the counts are always complete
 KEY_MAX = 256  # EDEXML 2.1 keys and ECK iDs
 USER_NAME_MAX = 150  # Django's User.first_name / last_name
+USERNAME_MAX = User._meta.get_field("username").max_length  # staff log in with their address
 COMBINATION = "C"
 # EDEX year levels whose pupils do not log in here: skipped with a line in the report.
 SKIPPED_LEVELS = {
@@ -381,11 +383,14 @@ def _read_csv(reader, progress):
             row.get("eckid", ""),
         ))
     # A CSV group has the year level of its pupils; pupils of several years: a combination group.
+    # A pupil without one says nothing about the group (and takes its year, as in EDEX).
     levels = {}
     for row in parsed.pupils:
-        levels.setdefault(row.group_key, set()).add(row.jaargroep)
+        if row.jaargroep:
+            levels.setdefault(row.group_key, set()).add(row.jaargroep)
     for key, group in groups.items():
-        group.jaargroep = levels[key].pop() if len(levels[key]) == 1 else COMBINATION
+        found = levels.get(key, set())
+        group.jaargroep = found.pop() if len(found) == 1 else COMBINATION if found else ""
     parsed.groups = list(groups.values())
     return parsed
 
@@ -506,13 +511,16 @@ def check(parsed, report):
             continue
         _plan_pupil(plan, row, skipped_groups, reference, report)
 
-    emails = set()
+    emails, teacher_keys = set(), set()
     for row in parsed.teachers:
         problems = []
         if not row.key:
             problems.append(_("de sleutel ontbreekt"))
+        elif row.key in teacher_keys:
+            problems.append(_("sleutel %(key)s staat twee keer in het bestand") % {"key": row.key[:80]})
         elif len(row.key) > KEY_MAX or len(row.eckid) > KEY_MAX:
             problems.append(_("de sleutel of het ECK iD is langer dan 256 tekens"))
+        teacher_keys.add(row.key)
         if not row.first_name and not row.last_name:
             problems.append(_("achternaam of roepnaam ontbreekt"))
         unknown = [k for k in row.group_keys if k not in plan.group_of_key and k not in skipped_groups]
@@ -526,6 +534,13 @@ def check(parsed, report):
                                         "geïmporteerd zonder e-mailadres.")
                             % {"name": row.last_name or row.first_name, "email": row.email[:80]})
                 row.email = ""
+        if len(row.email) > USERNAME_MAX:
+            # Staff log in with their address as username, which holds 150 characters. No real
+            # address is this long; an optional field never refuses the file.
+            report.note(row.line, _("Leerkracht %(name)s: het e-mailadres is langer dan 150 tekens "
+                                    "en kan geen inlognaam zijn; geïmporteerd zonder e-mailadres.")
+                        % {"name": row.last_name or row.first_name})
+            row.email = ""
         if row.email and row.email in emails:
             problems.append(_("e-mailadres %(email)s staat twee keer in het bestand") % {"email": row.email})
         elif row.email and User.objects.filter(username__iexact=row.email).exclude(
@@ -593,6 +608,10 @@ def import_school(data, *, filename="", school=None, dry_run=False, progress=Non
                                       detail=printable_detail(filename, report))
             if dry_run:
                 transaction.set_rollback(True)
+    except (OperationalError, InterfaceError):
+        # The database went away (or would not answer): not the file's fault. The transaction is
+        # rolled back; the caller says so in its own words (the command, the import job).
+        raise
     except DatabaseError:
         # The checks above should make this impossible; the database's own words stay in the log.
         logger.exception("Import into %s failed", report.school)
@@ -712,19 +731,30 @@ def _teacher_names(row):
 def _write_teachers(school, rows, groups, report, progress):
     """Staff in the file: one account per person, found by e-mail address anywhere (a parent, a
     teacher of another school keep their account and password) or by ECK iD or stable key at
-    another location of the same BRIN; a membership of this school each, with the file's
-    groups. Memberships from an earlier import that the file no longer lists end (the person
-    can no longer log in here); memberships added by hand (a substitute, the ICT-coördinator)
-    are left alone. New memberships are invited once the import is written."""
+    another location of the same BRIN, or (a "#" key and nothing else to go by) by name among
+    this school's imported staff; a membership of this school each, with the file's groups.
+    Memberships from an earlier import that the file no longer lists end (the person can no
+    longer log in here); memberships added by hand (a substitute, the ICT-coördinator) are left
+    alone. New memberships are invited once the import is written."""
     existing = list(Teacher.objects.filter(school=school).select_related("user"))
     by_key = {t.external_id: t for t in existing if t.external_id}
     by_eckid = {t.eckid: t for t in existing if t.eckid}
     by_user = {t.user_id: t for t in existing}
+    # Staff whose key was a "#" stand-in, to find again by name when nothing else identifies them.
+    by_name = {}
+    for t in existing:
+        if t.from_import and not t.external_id:
+            by_name.setdefault((t.user.first_name, t.user.last_name), []).append(t)
     seen, invite = set(), []
     for row, idents in rows:
         names = _teacher_names(row)
         teacher = by_key.get(row.key) if _stable(row.key) else None
         teacher = teacher or (by_eckid.get(row.eckid) if row.eckid else None)
+        if teacher is None and not _stable(row.key) and not row.email and not row.eckid:
+            # Nothing in the row is stable: the same name, if only one of our staff has it.
+            candidates = [t for t in by_name.get((names["first_name"], names["last_name"]), [])
+                          if t.pk not in seen]
+            teacher = candidates[0] if len(candidates) == 1 else None
         user = teacher.user if teacher else _find_staff_user(school, row)
         teacher = teacher or (by_user.get(user.pk) if user else None)
         if user is None:

@@ -4,7 +4,7 @@ far they are. The import service itself is teachers/importing.py."""
 
 import logging
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -66,6 +66,12 @@ def run_import(job_id):
             )
         except ImportFileError as error:
             job.fail(str(error))
+            return
+        except (OperationalError, InterfaceError) as error:
+            # The database went away mid-import: its transaction is rolled back, nothing to debug.
+            logger.warning("Import job %s: the database could not be reached (%s)", job.pk,
+                           str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+            job.fail(_("De database was niet bereikbaar. Er is niets veranderd; probeer het opnieuw."))
             return
         except Exception:
             logger.exception("Import job %s failed", job.pk)

@@ -4,6 +4,7 @@ own schema (tests/data/edexml-2.1/), imports exactly, and importing it again cha
 from pathlib import Path
 
 import pytest
+from django.db import IntegrityError
 from lxml import etree
 
 from accounts.models import User
@@ -192,13 +193,21 @@ def test_hash_keys_are_not_used_to_match(db):
     load("long_and_unstable_keys.xml")
     hanna = Pupil.objects.get(first_name="Hanna")
     hugo = Pupil.objects.get(first_name="Hugo")
-    assert hanna.external_id == "" and hanna.group.external_id == ""
-    # Next export: Hugo has Hanna's old key "#001". Each is still found by name and birth date.
+    zoe = Teacher.objects.get(user__first_name="Zoë")
+    assert hanna.external_id == "" and hanna.group.external_id == "" and zoe.external_id == ""
+    # Next export: Hugo has Hanna's old key "#001". Each is still found by name and birth date;
+    # Zoë (a new "#" key, no e-mail, no ECK iD) by her name among this school's imported staff.
     report = load("long_and_unstable_keys_next.xml")
-    assert (report.new.count, report.deactivated.count, report.changed.count) == (0, 0, 0)
+    assert (report.new.count, report.deactivated.count, report.changed.count,
+            report.teachers_new.count) == (0, 0, 0, 0)
     assert Pupil.objects.get(first_name="Hanna").pk == hanna.pk
     assert Pupil.objects.get(first_name="Hugo").pk == hugo.pk
-    assert Teacher.objects.count() == 1 and Group.objects.count() == 2
+    again = Teacher.objects.get(user__first_name="Zoë")
+    assert (again.pk, again.user_id, again.active) == (zoe.pk, zoe.user_id, True)
+    assert (again.user.last_name, list(again.groups.values_list("name", flat=True))) == (
+        "van 't Hekje", ["Groep 7"])
+    assert Teacher.objects.count() == 2 and User.objects.filter(kind="adult").count() == 2
+    assert Group.objects.count() == 2
 
 
 def test_the_school_keeps_the_name_from_our_records(db):
@@ -228,13 +237,15 @@ def test_csv_combination_groups_keep_each_pupils_year(db):
     school = SchoolFactory(brin="96AB")
     data = (b"leerlingnummer;roepnaam;achternaam;groep;jaargroep\n"
             b"1;Anna;Smit;Groep 3/4;3\n2;Bas;Bos;Groep 3/4;4\n3;Cor;Kok;;6\n4;Dirk;Dop;Groep 7;7\n"
-            b"5;Peuter;Pim;Peuters;0\n")
+            b"5;Peuter;Pim;Peuters;0\n6;Eva;Eik;Groep 7;\n")
     report = import_school(data, filename="l.csv", school=school)
     assert report.written, report.errors
+    # Eva has no year of her own: she takes her group's, as in EDEX (Groep 7 is no combination).
     assert sorted(Pupil.objects.values_list("first_name", "group__name", "jaargroep", "secret_kind")) == [
         ("Anna", "Groep 3/4", "3", "picture"), ("Bas", "Groep 3/4", "4", "pin"),
-        ("Cor", "Jaargroep 6", "6", "pin"), ("Dirk", "Groep 7", "7", "pin")]
+        ("Cor", "Jaargroep 6", "6", "pin"), ("Dirk", "Groep 7", "7", "pin"), ("Eva", "Groep 7", "7", "pin")]
     assert Group.objects.get(name="Groep 3/4").year_level is None
+    assert Group.objects.get(name="Groep 7").year_level == 7
     assert report.skipped == 1
     again = import_school(data, filename="l.csv", school=school)
     assert (again.new.count, again.changed.count, again.moved.count) == (0, 0, 0)
@@ -246,3 +257,75 @@ def test_a_refusal_names_the_line_and_the_rule(db):
     report = import_school(data.encode())
     assert report.errors == [(12, "Leerling: groep 'G9' is onbekend.")]
     assert not Pupil.objects.exists()
+
+
+def with_teacher(xml):
+    """eckid.xml with one more leerkracht, on line 17."""
+    return (FEATURES / "eckid.xml").read_text().replace(
+        "  </leerkrachten>", f"    {xml}\n  </leerkrachten>").encode()
+
+
+def test_a_teacher_key_twice_in_the_file_is_refused_on_its_second_line(db, schema):
+    # Valid: the schema compares keys as written; the importer drops the space, so it reads T8 twice.
+    data = with_teacher('<leerkracht key="T8 "><achternaam>Twee</achternaam><roepnaam>Tom</roepnaam>'
+                        "</leerkracht>")
+    assert schema.validate(etree.fromstring(data)), schema.error_log
+    report = import_school(data)
+    assert report.errors == [(17, "Leerkracht: sleutel T8 staat twee keer in het bestand.")]
+    assert not report.written and not Teacher.objects.exists()
+
+
+def test_an_email_address_too_long_for_a_username_is_imported_without_it(db, schema):
+    address = f"juf.{'a' * 60}@{'b' * 60}.{'c' * 30}.example"  # 164 characters, a valid address
+    data = with_teacher(f'<leerkracht key="T9"><achternaam>Lang</achternaam><roepnaam>Lotte</roepnaam>'
+                        f"<emailadres>{address}</emailadres></leerkracht>")
+    assert schema.validate(etree.fromstring(data)), schema.error_log
+    report = import_school(data)
+    assert report.written, report.errors
+    assert (17, "Leerkracht Lang: het e-mailadres is langer dan 150 tekens en kan geen inlognaam "
+                "zijn; geïmporteerd zonder e-mailadres.") in report.notes
+    lotte = Teacher.objects.get(external_id="T9").user
+    assert lotte.email == "" and address not in lotte.username and len(lotte.username) <= 150
+
+
+def test_a_database_error_while_writing_never_reaches_the_user_as_text(db, monkeypatch):
+    def clash(*args, **kwargs):
+        raise IntegrityError('duplicate key value violates unique constraint "teacher_external_id_'
+                             'unique_per_school"\nDETAIL:  Key (school_id, external_id)=(1, T8) '
+                             "already exists.")
+
+    monkeypatch.setattr("teachers.importing._write_teachers", clash)  # after the groups
+    report = import_school((FEATURES / "eckid.xml").read_bytes())
+    assert report.errors == [(0, "Het bestand kon niet worden opgeslagen: twee regels spreken elkaar "
+                                 "tegen. Er is niets veranderd; neem contact op met de helpdesk.")]
+    shown = str(report.as_dict())
+    assert "duplicate" not in shown and "unique" not in shown and "T8" not in shown
+    assert not report.written and not School.objects.exists() and not Group.objects.exists()
+
+
+@pytest.mark.parametrize(("name", "first", "last"), [
+    ("encoding_iso_8859_1.xml", "Ångström", "Jørgensen"),
+    ("encoding_windows_1252.xml", "Chloë", "O’Šoštar"),
+    ("encoding_utf8_bom.xml", "Łucja", "Nguyễn"),
+])
+def test_files_in_each_encoding_keep_accents_and_prefixes_exactly(db, name, first, last):
+    data = (FEATURES / name).read_bytes()
+    assert ("Zoë".encode() in data) == name.startswith("encoding_utf8"), "the file is in its own encoding"
+    assert data.startswith(b"\xef\xbb\xbf") == name.endswith("_bom.xml")
+    load(name)
+    assert {p.external_id: (p.first_name, p.last_name_prefix, p.last_name) for p in Pupil.objects.all()} == {
+        "9001": ("Zoë", "van 't", "Hof"), "9002": ("Emre", "", "Çelik"), "9003": (first, "", last)}
+    assert pupil("9001").user.last_name == "van 't Hof"
+    assert Group.objects.get().name == "Groep 6 Één"
+    anais = Teacher.objects.get(external_id="T6").user
+    assert (anais.first_name, anais.last_name) == ("Anaïs", "de Brontë")
+
+
+def test_the_benchmark_writes_valid_edexml_2_1(schema):
+    import io
+
+    from bench.make_edex import generate
+
+    out = io.StringIO()
+    generate(60, out)
+    assert schema.validate(etree.fromstring(out.getvalue().encode())), schema.error_log

@@ -196,3 +196,30 @@ def test_the_command_says_in_one_line_when_the_database_is_unreachable(db, schoo
     message = str(refused.value)
     assert message.startswith("The database cannot be reached (connection to server at")
     assert "\n" not in message and "Nothing was written" in message
+
+
+def test_the_command_says_in_one_line_when_the_database_goes_away_while_writing(db, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly\n\tThis probably means the "
+                               "server terminated abnormally")
+
+    monkeypatch.setattr("teachers.importing._write_groups", lost)  # the first write after the school
+    with pytest.raises(CommandError) as refused:
+        call_command("import_school", str(DATA / "edex_small_school.xml"), verbosity=0)
+    message = str(refused.value)
+    assert message.startswith("The database cannot be reached (server closed the connection")
+    assert "\n" not in message and "Nothing was written" in message
+    assert not any(record.exc_info for record in caplog.records), "no traceback in the log"
+    assert not School.objects.exists()
+
+
+def test_the_command_prints_every_note_with_its_line(db):
+    import io
+
+    out = io.StringIO()
+    call_command("import_school", str(DATA / "edexml21" / "optional_fields.xml"), stdout=out, verbosity=0)
+    lines = out.getvalue().splitlines()
+    assert "regel 19: Leerling Otto Vertrokken overgeslagen: uitgestroomd op 13-09-2024." in lines
+    assert any(line.startswith("regel ") and "Uilke Veldman heeft geen e-mailadres" in line for line in lines)

@@ -171,6 +171,26 @@ def test_a_failing_import_shows_its_error_and_changes_nothing(admin_client, run_
     assert DBTaskResult.objects.get(status="FAILED").exception_class_path == "builtins.RuntimeError"
 
 
+def test_an_import_that_loses_its_database_says_so_and_changes_nothing(admin_client, run_tasks,
+                                                                      monkeypatch):
+    from django.db import OperationalError
+
+    job_page = previewed(admin_client, run_tasks)
+    admin_client.post(job_page + "importeren/")
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("teachers.importing._write_groups", lost)
+    run_tasks()
+    response = admin_client.get(job_page)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "De database was niet bereikbaar. Er is niets veranderd; probeer het opnieuw." in page
+    assert "server closed" not in page and "helpdesk" not in page
+    assert not Group.objects.exists() and not Pupil.objects.exists()
+
+
 def test_no_file_is_400(admin_client):
     assert admin_client.post("/leerkracht/import/", {}).status_code == 400
 

@@ -46,6 +46,9 @@ class Command(BaseCommand):
                                        progress=progress)
             except ImportFileError as error:
                 raise CommandError(str(error)) from None
+        # Skipped groups and pupils, teachers who cannot be invited: what the operator may act on.
+        for line, message in report.notes:
+            self.stdout.write(f"regel {line}: {message}")
         for line, message in report.errors:
             self.stderr.write(f"regel {line}: {message}")
         for title, change in [("nieuw", report.new), ("gewijzigd", report.changed),
