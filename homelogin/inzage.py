@@ -8,7 +8,6 @@ import json
 import zipfile
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -29,6 +28,24 @@ CLAIM_LABELS = {
     "year_level": _("Jaargroep"),
     "given_name": _("Roepnaam"),
     "eckid": _("ECK iD (een landelijk nummer voor leermiddelen)"),
+}
+
+
+# The child's history in the download keeps what happened and when, but nothing about the
+# adults involved: no IP address at all (the other parent's, a teacher's), and an entry's detail
+# only for the actions whose detail is about the child. Every other detail names an adult: the
+# parents' e-mail addresses (a parent added or removed, a card mailed to both, the other
+# parent's download). A new action's detail stays out until it is added here.
+HISTORY_DETAILS = {
+    AuditEntry.Action.SECRET_SET,  # PIN or pictures
+    AuditEntry.Action.CODE_ISSUED,  # "afgedrukt"
+    AuditEntry.Action.DEVICE_REVOKED,  # the device's label and name, as in "devices"
+    AuditEntry.Action.RESCUE_ISSUED,  # made by the school or by a parent, not by whom
+    AuditEntry.Action.RESCUE_USED,  # the device's label
+    AuditEntry.Action.LOGIN_OK,  # "Leerling" and the gate's path
+    AuditEntry.Action.LOGIN_FAILED,  # the gate's path (a pupil's entry never holds a username)
+    AuditEntry.Action.LOCKED,  # which of the child's counters: school or home
+    AuditEntry.Action.PSEUDONYM_REPLACED,  # the publisher
 }
 
 
@@ -118,9 +135,9 @@ def child_data(pupil, guardian):
         } for code in RescueCode.objects.filter(pupil=pupil).select_related("created_by", "used_on")
             .order_by("created_at")],
         "history": [{
-            "at": _when(entry.created_at), "what": entry.get_action_display(), "detail": entry.detail,
-            "ip_address": entry.ip_address,
-        } for entry in AuditEntry.objects.filter(Q(pupil=pupil)).order_by("created_at")],
+            "at": _when(entry.created_at), "what": entry.get_action_display(),
+            "detail": entry.detail if entry.action in HISTORY_DETAILS else "",
+        } for entry in AuditEntry.objects.filter(pupil=pupil).order_by("created_at")],
         "releases": [{
             "at": _when(release.created_at),
             "publisher": release.publisher.name if release.publisher else None,
