@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import AuditEntry
-from software.models import Licence, Release, licence_claim_names
+from software.models import Licence, ProductGrant, Release, licence_claim_names
 
 from .models import DeviceGrantPupil, GuardianLink, HomeLoginCode, RescueCode
 
@@ -54,6 +54,25 @@ def _claims(names, values=None):
              "value": values.get(name) if values is not None else None} for name in names]
 
 
+def _licences(pupil):
+    return (Licence.objects.valid().for_group(pupil.group)
+            .select_related("software__publisher").order_by("software__name").distinct())
+
+
+def _product_grants(pupil):
+    """The pupil's valid product grants (a publisher's licences through the API): they open
+    their software at school and at home, like the school's licences."""
+    return list(ProductGrant.objects.valid().for_pupil(pupil).distinct()
+                .select_related("product__publisher", "product__software__publisher")
+                .order_by("product__name", "pk"))
+
+
+def _granted_licence(pupil, software):
+    """The licence single sign-on reads a product-granted software's claims from
+    (software/oidc.py): the school's row for it, if any, valid or not; else None."""
+    return Licence.objects.filter(school=pupil.school, software=software).first()
+
+
 def publishers_overview(pupil):
     """Per program the child's licences allow now: the licence, what it may receive, the
     latest release and its claims; then any other program that received data earlier; then per
@@ -65,20 +84,24 @@ def publishers_overview(pupil):
             fetched.setdefault(release.publisher_id, release)
         else:
             latest.setdefault(release.software_id, release)
-    licences = (
-        Licence.objects.valid().for_group(pupil.group)
-        .select_related("software__publisher").order_by("software__name").distinct()
-    )
+    granted = {grant.product.software_id: grant.product.software for grant in _product_grants(pupil)}
     programs = []
-    for licence in licences:
-        release = latest.pop(licence.software_id, None)
+
+    def program(software, licence, home_use):
+        release = latest.pop(software.pk, None)
         programs.append({
-            "software": licence.software, "publisher": licence.software.publisher,
-            "home_use": licence.home_use,
+            "software": software, "publisher": software.publisher, "home_use": home_use,
             "allowed": _claims(licence_claim_names(licence, pupil)),
             "last_release": release,
             "received": _claims(list(release.claims), release.claims) if release else [],
         })
+
+    for licence in _licences(pupil):
+        program(licence.software, licence, licence.home_use or licence.software_id in granted)
+        granted.pop(licence.software_id, None)
+    # Software only a publisher's product grant opens: launchable, so listed as a program.
+    for software in sorted(granted.values(), key=lambda s: s.name):
+        program(software, _granted_licence(pupil, software), True)
     earlier = sorted(latest.values(), key=lambda r: r.created_at, reverse=True)
     fetched = [{"release": release, "received": _claims(list(release.claims), release.claims)}
                for release in sorted(fetched.values(), key=lambda r: str(r.publisher or r.client_id))]
@@ -92,8 +115,7 @@ def _when(value):
 def child_data(pupil, guardian):
     """Everything held about ``pupil``, as plain data (the JSON file and the HTML page)."""
     school = pupil.school
-    licences = (Licence.objects.valid().for_group(pupil.group)
-                .select_related("software__publisher").order_by("software__name").distinct())
+    licences = _licences(pupil)
     entries = (DeviceGrantPupil.objects.filter(pupil=pupil).select_related("grant")
                .order_by("added_at"))
     others = GuardianLink.objects.filter(pupil=pupil).exclude(guardian=guardian).count()
@@ -120,7 +142,12 @@ def child_data(pupil, guardian):
             "home_use": licence.home_use, "valid_from": licence.valid_from,
             "valid_until": licence.valid_until,
             "receives": licence_claim_names(licence, pupil),
-        } for licence in licences],
+        } for licence in licences] + [{
+            "software": grant.product.software.name, "product": grant.product.name,
+            "publisher": grant.product.publisher.name, "home_use": True,
+            "valid_from": grant.valid_from, "valid_until": grant.valid_until,
+            "receives": licence_claim_names(_granted_licence(pupil, grant.product.software), pupil),
+        } for grant in _product_grants(pupil)],
         "devices": [{
             "device": entry.grant.label_display, "name": entry.grant.name,
             "added": _when(entry.added_at), "last_login": _when(entry.last_used_at),

@@ -282,11 +282,12 @@ PUPIL_CLAIMS = ("sub", "role", "school", "school_name", "group", "year_level", "
 def licence_claim_names(licence, pupil):
     """The claims ``licence``'s software receives about ``pupil``: the pseudonym, role, school,
     group and year level always; a first name and the ECK iD only when the licence says so (and
-    the pupil has an ECK iD). What software/oidc.py releases, as names, for the parents' page."""
+    the pupil has an ECK iD). What software/oidc.py releases, as names, for the parents' page.
+    ``licence`` is None for software only a publisher's product grant opens."""
     names = ["sub", "role", "school", "school_name", "group", "year_level"]
-    if licence.shares_first_name:
+    if licence is not None and licence.shares_first_name:
         names.append("given_name")
-    if licence.shares_eckid and pupil.eckid:
+    if licence is not None and licence.shares_eckid and pupil.eckid:
         names.append("eckid")
     return names
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts.models import User
 from schools.models import AuditEntry
-from software.models import Licence
+from software.models import Licence, Product, ProductGrant, SyncPermission
 from tests.factories import (
     GuardianFactory,
     GuardianLinkFactory,
@@ -156,3 +156,38 @@ def test_another_programs_earlier_release_stays_visible(client, issuer, emma, pa
     licence.delete()
     page = parent.get(f"/thuis/kinderen/{emma.pk}/uitgevers/").content.decode()
     assert "Eerder gebruikte programma" in page and "Oud programma" in page
+
+
+@pytest.fixture
+def granted_product(emma, rekenroute):
+    """A product the publisher granted Emma through the API, launched through software the
+    school has no licence for."""
+    plus = connect_software(SoftwareFactory(name="Rekenroute Plus", slug="rekenroute-plus",
+                                            publisher=rekenroute.publisher))
+    SyncPermission.objects.create(school=emma.school, publisher=plus.publisher)
+    product = Product.objects.create(publisher=plus.publisher, software=plus, code="RR-PLUS-5",
+                                     name="Rekenroute Plus groep 5", launch_url="https://plus.example/start")
+    ProductGrant.objects.create(product=product, school=emma.school, pupil=emma)
+    return plus
+
+
+def test_a_product_the_publisher_granted_is_listed_as_a_program(
+        client, issuer, emma, parent, granted_product):
+    page = parent.get(f"/thuis/kinderen/{emma.pk}/uitgevers/").content.decode()
+    section = page.split(f'data-software="{granted_product.slug}"', 1)[1].split("</section>", 1)[0]
+    assert granted_product.publisher.name in section and "op school en thuis" in section
+    assert 'data-claim-name="sub"' in section and 'data-claim-name="given_name"' not in section
+
+    log_in(client, emma, gate="home")
+    claims, _tokens = sign_in(client, granted_product)
+    page = parent.get(f"/thuis/kinderen/{emma.pk}/uitgevers/").content.decode()
+    received = {name: value for name, value in claims.items() if name in SHOWN_CLAIMS}
+    assert received_on_page(page, granted_product.slug) == {k: str(v) for k, v in received.items()}
+    assert "Eerder gebruikte programma" not in page
+
+    data, html = unzip(parent.post(f"/thuis/kinderen/{emma.pk}/downloaden/"))
+    [listed] = [licence for licence in data["licences"] if licence["software"] == "Rekenroute Plus"]
+    assert listed["product"] == "Rekenroute Plus groep 5"
+    assert listed["publisher"] == granted_product.publisher.name and listed["home_use"] is True
+    assert sorted(listed["receives"]) == sorted(received)
+    assert "Rekenroute Plus groep 5" in html
