@@ -25,8 +25,11 @@ class CodeForm(forms.Form):
             return ("rescue", rescue)
         parts = HomeLoginCode.split(self.cleaned_data["code"])
         if parts is None:
+            # Both codes are typed here, and which one was meant cannot be told from a typo:
+            # the message names both lengths.
             raise ValidationError(
-                _("Een thuis login code heeft 12 tekens, zoals K7QM-2XPA-9FHT. Kijk nog eens "
-                  "goed op je kaartje.")
+                _("Een thuis login code heeft 12 tekens, zoals K7QM-2XPA-9FHT. Een reservecode "
+                  "heeft 10 tekens, zoals 7KQ2M-XPA9F. Kijk nog eens goed of je alles hebt "
+                  "overgetypt.")
             )
         return ("card", *parts)

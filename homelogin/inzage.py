@@ -8,14 +8,13 @@ import json
 import zipfile
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import AuditEntry
-from software.models import Licence, Release, licence_claim_names
+from software.models import Licence, ProductGrant, Release, licence_claim_names
 
 from .models import DeviceGrantPupil, GuardianLink, HomeLoginCode, RescueCode
 
@@ -32,9 +31,46 @@ CLAIM_LABELS = {
 }
 
 
+# The child's history in the download keeps what happened and when, but nothing about the
+# adults involved: no IP address at all (the other parent's, a teacher's), and an entry's detail
+# only for the actions whose detail is about the child. Every other detail names an adult: the
+# parents' e-mail addresses (a parent added or removed, a card mailed to both, the other
+# parent's download). A new action's detail stays out until it is added here.
+HISTORY_DETAILS = {
+    AuditEntry.Action.SECRET_SET,  # PIN or pictures
+    AuditEntry.Action.CODE_ISSUED,  # "afgedrukt"
+    AuditEntry.Action.DEVICE_REVOKED,  # the device's label and name, as in "devices"
+    AuditEntry.Action.RESCUE_ISSUED,  # made by the school or by a parent, not by whom
+    AuditEntry.Action.RESCUE_USED,  # the device's label
+    AuditEntry.Action.LOGIN_OK,  # "Leerling" and the gate's path
+    AuditEntry.Action.LOGIN_FAILED,  # the gate's path (a pupil's entry never holds a username)
+    AuditEntry.Action.LOCKED,  # which of the child's counters: school or home
+    AuditEntry.Action.PSEUDONYM_REPLACED,  # the publisher
+}
+
+
 def _claims(names, values=None):
     return [{"name": name, "label": CLAIM_LABELS.get(name, name),
              "value": values.get(name) if values is not None else None} for name in names]
+
+
+def _licences(pupil):
+    return (Licence.objects.valid().for_group(pupil.group)
+            .select_related("software__publisher").order_by("software__name").distinct())
+
+
+def _product_grants(pupil):
+    """The pupil's valid product grants (a publisher's licences through the API): they open
+    their software at school and at home, like the school's licences."""
+    return list(ProductGrant.objects.valid().for_pupil(pupil).distinct()
+                .select_related("product__publisher", "product__software__publisher")
+                .order_by("product__name", "pk"))
+
+
+def _granted_licence(pupil, software):
+    """The licence single sign-on reads a product-granted software's claims from
+    (software/oidc.py): the school's row for it, if any, valid or not; else None."""
+    return Licence.objects.filter(school=pupil.school, software=software).first()
 
 
 def publishers_overview(pupil):
@@ -48,20 +84,24 @@ def publishers_overview(pupil):
             fetched.setdefault(release.publisher_id, release)
         else:
             latest.setdefault(release.software_id, release)
-    licences = (
-        Licence.objects.valid().for_group(pupil.group)
-        .select_related("software__publisher").order_by("software__name").distinct()
-    )
+    granted = {grant.product.software_id: grant.product.software for grant in _product_grants(pupil)}
     programs = []
-    for licence in licences:
-        release = latest.pop(licence.software_id, None)
+
+    def program(software, licence, home_use):
+        release = latest.pop(software.pk, None)
         programs.append({
-            "software": licence.software, "publisher": licence.software.publisher,
-            "home_use": licence.home_use,
+            "software": software, "publisher": software.publisher, "home_use": home_use,
             "allowed": _claims(licence_claim_names(licence, pupil)),
             "last_release": release,
             "received": _claims(list(release.claims), release.claims) if release else [],
         })
+
+    for licence in _licences(pupil):
+        program(licence.software, licence, licence.home_use or licence.software_id in granted)
+        granted.pop(licence.software_id, None)
+    # Software only a publisher's product grant opens: launchable, so listed as a program.
+    for software in sorted(granted.values(), key=lambda s: s.name):
+        program(software, _granted_licence(pupil, software), True)
     earlier = sorted(latest.values(), key=lambda r: r.created_at, reverse=True)
     fetched = [{"release": release, "received": _claims(list(release.claims), release.claims)}
                for release in sorted(fetched.values(), key=lambda r: str(r.publisher or r.client_id))]
@@ -75,8 +115,7 @@ def _when(value):
 def child_data(pupil, guardian):
     """Everything held about ``pupil``, as plain data (the JSON file and the HTML page)."""
     school = pupil.school
-    licences = (Licence.objects.valid().for_group(pupil.group)
-                .select_related("software__publisher").order_by("software__name").distinct())
+    licences = _licences(pupil)
     entries = (DeviceGrantPupil.objects.filter(pupil=pupil).select_related("grant")
                .order_by("added_at"))
     others = GuardianLink.objects.filter(pupil=pupil).exclude(guardian=guardian).count()
@@ -103,7 +142,12 @@ def child_data(pupil, guardian):
             "home_use": licence.home_use, "valid_from": licence.valid_from,
             "valid_until": licence.valid_until,
             "receives": licence_claim_names(licence, pupil),
-        } for licence in licences],
+        } for licence in licences] + [{
+            "software": grant.product.software.name, "product": grant.product.name,
+            "publisher": grant.product.publisher.name, "home_use": True,
+            "valid_from": grant.valid_from, "valid_until": grant.valid_until,
+            "receives": licence_claim_names(_granted_licence(pupil, grant.product.software), pupil),
+        } for grant in _product_grants(pupil)],
         "devices": [{
             "device": entry.grant.label_display, "name": entry.grant.name,
             "added": _when(entry.added_at), "last_login": _when(entry.last_used_at),
@@ -118,9 +162,9 @@ def child_data(pupil, guardian):
         } for code in RescueCode.objects.filter(pupil=pupil).select_related("created_by", "used_on")
             .order_by("created_at")],
         "history": [{
-            "at": _when(entry.created_at), "what": entry.get_action_display(), "detail": entry.detail,
-            "ip_address": entry.ip_address,
-        } for entry in AuditEntry.objects.filter(Q(pupil=pupil)).order_by("created_at")],
+            "at": _when(entry.created_at), "what": entry.get_action_display(),
+            "detail": entry.detail if entry.action in HISTORY_DETAILS else "",
+        } for entry in AuditEntry.objects.filter(pupil=pupil).order_by("created_at")],
         "releases": [{
             "at": _when(release.created_at),
             "publisher": release.publisher.name if release.publisher else None,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import password_links
 from accounts.models import User
 from schools.models import AuditEntry, School
+from software import backchannel
 
 from .cards import send_home_code_mail
 from .inzage import child_data_zip
@@ -49,7 +50,7 @@ def issue_home_code(*, pupil, by=None, request=None, printed=True):
         old = HomeLoginCode.objects.current().filter(pupil=pupil)
         # Every device of the pupil goes: those that typed the old card, and those a rescue
         # code let in.
-        DeviceGrantPupil.objects.filter(pupil=pupil).delete()
+        _delete_entries(DeviceGrantPupil.objects.filter(pupil=pupil))
         old.update(revoked_at=timezone.now())
         verifier = HomeLoginCode.random_part(8)
         code = HomeLoginCode(pupil=pupil, created_by=by)
@@ -108,9 +109,21 @@ def _device_detail(grant):
         return " ".join(part for part in (grant.label_display, grant.name and f"({grant.name})") if part)
 
 
+def _delete_entries(entries):
+    """Delete device entries; the child's sessions on them end at once, at the publishers too
+    (their tokens stop working and they get a logout token). Their Basispoort session ends at
+    the device's next request (homelogin/middleware.py). Returns how many were deleted."""
+    ids = list(entries.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    removed, _by_model = DeviceGrantPupil.objects.filter(pk__in=ids).delete()
+    backchannel.end_home_device_sessions(ids)
+    return removed
+
+
 def _forget_on_device(grant, pupils):
     """Remove ``pupils`` from ``grant``; a device left with no pupil is revoked as a whole."""
-    removed, _by_model = DeviceGrantPupil.objects.filter(grant=grant, pupil__in=pupils).delete()
+    removed = _delete_entries(DeviceGrantPupil.objects.filter(grant=grant, pupil__in=pupils))
     DeviceGrant.objects.filter(pk=grant.pk, entries__isnull=True).update(revoked_at=timezone.now())
     return removed
 
@@ -192,7 +205,7 @@ def revoke_home_devices(*, pupil, request=None):
     with transaction.atomic():
         entries = DeviceGrantPupil.objects.filter(pupil=pupil)
         grant_ids = list(entries.values_list("grant_id", flat=True))
-        removed, _by_model = entries.delete()
+        removed = _delete_entries(entries)
         DeviceGrant.objects.filter(pk__in=grant_ids, entries__isnull=True).update(
             revoked_at=timezone.now()
         )

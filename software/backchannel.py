@@ -5,15 +5,18 @@ opened hears so from the server, not through the browser.
   (kept in the session; a session that opens nothing never gets one and costs nothing). Every ID
   token carries it.
 - Each authorization code issued writes down which software the session opened
-  (PublisherSession), with the classroom device it ran on.
+  (PublisherSession), with the classroom or home device it ran on.
 - When the session ends (``Uitloggen``, an expired session, another login on the same browser, a
-  teacher disconnecting the classroom device), each such software with a
+  teacher disconnecting the classroom device, a parent or teacher removing the home device), each
+  such software with a
   ``backchannel_logout_uri`` gets a signed logout token, POSTed from the task queue and retried
   with backoff (``send_logout_token``).
 
 The apps above this one tell it what happened: the user_logged_out and user_logged_in
 receivers (software/signals.py), pupils/session.py before a pupil's login replaces the
-session, and the two ways a classroom device is disconnected (``end_device_sessions``).
+session, the two ways a classroom device is disconnected (``end_device_sessions``) and every
+way a home device stops showing a child (``end_home_device_sessions``). A device's sessions end
+on the spot, without a request from that device: their codes and tokens stop working too.
 """
 
 import json
@@ -27,10 +30,11 @@ import requests
 from django.utils import timezone
 from django_tasks import task
 from jwcrypto import jwt
+from oauth2_provider.models import get_grant_model, get_refresh_token_model
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
-from .models import PublisherSession, logout_uri_schemes
+from .models import IssuedCode, PublisherSession, code_hash, logout_uri_schemes
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +54,10 @@ def session_id(request):
     return sid
 
 
-def record(*, sid, user, software, classroom_device=""):
+def record(*, sid, user, software, classroom_device="", home_device=None):
     """``software`` was opened in session ``sid`` (an authorization code was just issued)."""
-    PublisherSession.objects.get_or_create(
-        sid=sid, software=software, defaults={"user": user, "classroom_device": classroom_device or ""})
+    PublisherSession.objects.get_or_create(sid=sid, software=software, defaults={
+        "user": user, "classroom_device": classroom_device or "", "home_device": home_device})
 
 
 def end_session(request):
@@ -68,7 +72,33 @@ def end_session(request):
 def end_device_sessions(device_id):
     """A classroom device was disconnected: every session opened on it ends at its publishers."""
     if device_id:
-        _end(PublisherSession.objects.filter(classroom_device=device_id))
+        _end_on_device(PublisherSession.objects.filter(classroom_device=device_id))
+
+
+def end_home_device_sessions(entry_ids):
+    """Home device entries (homelogin.DeviceGrantPupil ids) were removed: every session a child
+    opened software in on them ends at its publishers."""
+    if entry_ids:
+        _end_on_device(PublisherSession.objects.filter(home_device__in=list(entry_ids)))
+
+
+def _end_on_device(sessions):
+    """The device's sessions end now, not at the device's next request: what the publishers
+    were given in them stops working (codes not yet exchanged, access and refresh tokens), and
+    they get their logout tokens."""
+    rows = list(sessions.values_list("sid", "user_id"))
+    if not rows:
+        return
+    issued = IssuedCode.objects.filter(sid__in={sid for sid, _user in rows})
+    for family in issued.exclude(token_family=None).values_list("token_family", flat=True):
+        get_refresh_token_model().revoke_family(family)
+    pending = set(issued.filter(redeemed_at=None).values_list("code_hash", flat=True))
+    if pending:
+        grants = get_grant_model().objects.filter(user_id__in={user for _sid, user in rows})
+        get_grant_model().objects.filter(
+            pk__in=[pk for pk, code in grants.values_list("pk", "code") if code_hash(code) in pending]
+        ).delete()
+    _end(sessions)
 
 
 def _end(sessions):

@@ -282,11 +282,12 @@ PUPIL_CLAIMS = ("sub", "role", "school", "school_name", "group", "year_level", "
 def licence_claim_names(licence, pupil):
     """The claims ``licence``'s software receives about ``pupil``: the pseudonym, role, school,
     group and year level always; a first name and the ECK iD only when the licence says so (and
-    the pupil has an ECK iD). What software/oidc.py releases, as names, for the parents' page."""
+    the pupil has an ECK iD). What software/oidc.py releases, as names, for the parents' page.
+    ``licence`` is None for software only a publisher's product grant opens."""
     names = ["sub", "role", "school", "school_name", "group", "year_level"]
-    if licence.shares_first_name:
+    if licence is not None and licence.shares_first_name:
         names.append("given_name")
-    if licence.shares_eckid and pupil.eckid:
+    if licence is not None and licence.shares_eckid and pupil.eckid:
         names.append("eckid")
     return names
 
@@ -490,9 +491,9 @@ PUBLISHER_SESSION_RETENTION = timedelta(days=7)
 class PublisherSession(models.Model):
     """A publisher's software that a Basispoort login session opened: written when the
     authorization code is issued, so that when the session ends (``Uitloggen``, a sibling's
-    login on the same browser, a disconnected classroom device) exactly these publishers get a
-    logout token. A session that opens no software has no rows. Kept a week (delivery is
-    retried for well under an hour), then deleted by the daily prune_logs."""
+    login on the same browser, a disconnected classroom device, a removed home device) exactly
+    these publishers get a logout token. A session that opens no software has no rows. Kept a
+    week (delivery is retried for well under an hour), then deleted by the daily prune_logs."""
 
     sid = models.CharField(max_length=64, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -500,6 +501,9 @@ class PublisherSession(models.Model):
     # The classroom device (pupils.ClassroomDevice.device_id) the session ran on, if any: a
     # teacher's disconnect ends every session opened on it.
     classroom_device = models.CharField(max_length=32, blank=True, db_index=True)
+    # The home device entry (homelogin.DeviceGrantPupil id) a pupil's home session ran on, if
+    # any: removing the device, or the child from it, ends every session opened there.
+    home_device = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("geopend"), auto_now_add=True, db_index=True)
     logged_out_at = models.DateTimeField(_("uitgelogd"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("uitlogbericht afgeleverd"), null=True, blank=True)

@@ -147,7 +147,8 @@ class BasispoortValidator(OAuth2Validator):
         if sid:
             # Which software this session opened: it hears when the session ends.
             backchannel.record(sid=sid, user=request.user, software=request.client.software,
-                               classroom_device=getattr(request, "classroom_device", ""))
+                               classroom_device=getattr(request, "classroom_device", ""),
+                               home_device=getattr(request, "home_device", None))
         return grant
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):

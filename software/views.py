@@ -123,11 +123,13 @@ class LicensedAuthorizationView(oauth2_views.AuthorizationView):
         # The code remembers when this session logged in: the ID token's auth_time.
         auth_time = request.session.get(SESSION_STARTED)
         credentials["auth_time"] = datetime.fromtimestamp(auth_time, tz=UTC) if auth_time else None
-        # ... and its id (the ID token's sid), and the classroom device it runs on, so that the
+        # ... and its id (the ID token's sid), and the classroom or home device it runs on, so that the
         # software hears when the session ends (software/backchannel.py).
         credentials["sid"] = backchannel.session_id(request)
         device = getattr(request, "pupil_classroom_device", None)
         credentials["classroom_device"] = (device() if device else None) or ""
+        home_device = getattr(request, "pupil_home_device", None)
+        credentials["home_device"] = home_device() if home_device else None
         return super().create_authorization_response(request, scopes, credentials, allow)
 
     def redirect(self, redirect_to, application):

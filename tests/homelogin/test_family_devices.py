@@ -2,14 +2,16 @@
 them; a teacher removes one device of one pupil. Nobody reaches another family's device."""
 
 import pytest
+import requests
 from django.test import Client
 
 from homelogin.devices import device_label, device_label_display
 from homelogin.models import DeviceGrant, DeviceGrantPupil
 from homelogin.services import issue_home_code
 from schools.models import AuditEntry
+from software.models import PublisherSession
 from tests.factories import GuardianFactory, GuardianLinkFactory, PupilFactory
-from tests.helpers import log_in_pupil
+from tests.helpers import log_in_pupil, sign_in
 
 ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/126.0.0.0 Mobile Safari/537.36")
@@ -171,3 +173,74 @@ def test_a_pin_login_on_the_device_is_its_last_use(emma):
     device.post(f"/thuis/apparaat/leerling/{emma.pk}/", {"pin": "1357"})
     entry = DeviceGrantPupil.objects.get(pupil=emma)
     assert entry.last_used_at is not None
+
+
+# A removed device's child is logged out at the publishers at once, not on the device's next
+# request: the publisher hears it by a logout token, and the tokens it got stop working.
+
+
+@pytest.fixture
+def logout_posts(monkeypatch):
+    posts = []
+
+    def post(uri, data=None, **options):
+        posts.append(uri)
+        response = requests.Response()
+        response.status_code = 200
+        return response
+
+    monkeypatch.setattr("software.backchannel.requests.post", post)
+    return posts
+
+
+def launched_on(device, pupil, software, user_agent):
+    """``pupil`` logs in on ``device`` at home and opens ``software``; returns the access token."""
+    entry = DeviceGrantPupil.objects.get(grant=grant_of(pupil, user_agent), pupil=pupil)
+    log_in_pupil(device, pupil, gate="home", device=entry.pk)
+    _claims, tokens = sign_in(device, software)
+    return tokens["access_token"]
+
+
+def userinfo(token):
+    return Client().get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+
+
+@pytest.fixture
+def two_devices(emma, rekenroute):
+    rekenroute.backchannel_logout_uri = "https://rekenroute.example/logout"
+    rekenroute.save()
+    card = issue_home_code(pupil=emma)
+    phone, tablet = Client(HTTP_USER_AGENT=ANDROID), Client(HTTP_USER_AGENT=IPAD)
+    for device in (phone, tablet):
+        device.post("/thuis/code/", {"code": card})
+    return (launched_on(phone, emma, rekenroute, ANDROID), launched_on(tablet, emma, rekenroute, IPAD))
+
+
+def test_removing_a_device_logs_the_child_out_at_the_publisher_at_once(
+        parent, emma, two_devices, logout_posts, run_tasks):
+    on_phone, on_tablet = two_devices
+    assert userinfo(on_phone) == 200 and userinfo(on_tablet) == 200
+
+    parent.post(f"/thuis/apparaten/{grant_of(emma, ANDROID).pk}/verwijderen/")
+    run_tasks()
+
+    assert userinfo(on_phone) == 401
+    assert logout_posts == ["https://rekenroute.example/logout"]
+    assert PublisherSession.objects.filter(logged_out_at=None).count() == 1  # the tablet's
+    assert userinfo(on_tablet) == 200
+
+
+@pytest.mark.parametrize("what", ["one device", "all devices", "a new card"])
+def test_the_teachers_revocations_log_the_child_out_at_the_publisher_too(
+        emma, teacher, two_devices, logout_posts, run_tasks, what):
+    juf = Client()
+    juf.force_login(teacher.user)
+    on_phone, on_tablet = two_devices
+    entry = DeviceGrantPupil.objects.get(grant=grant_of(emma, ANDROID))
+    path = {"one device": f"apparaten/{entry.pk}/verwijderen/", "all devices": "apparaten/intrekken/",
+            "a new card": "code/"}[what]
+    assert juf.post(f"/leerkracht/leerling/{emma.pk}/{path}").status_code in (200, 302)
+    run_tasks()
+    assert userinfo(on_phone) == 401
+    assert "https://rekenroute.example/logout" in logout_posts
+    assert userinfo(on_tablet) == (200 if what == "one device" else 401)

@@ -10,8 +10,9 @@ from html import unescape
 import pytest
 from django.test import Client
 
+from accounts.models import User
 from schools.models import AuditEntry
-from software.models import Licence
+from software.models import Licence, Product, ProductGrant, SyncPermission
 from tests.factories import (
     GuardianFactory,
     GuardianLinkFactory,
@@ -101,11 +102,29 @@ def test_the_download_holds_the_login_history_and_devices(parent, emma):
     assert "1357" not in json.dumps(data)
 
 
-def test_the_other_parents_address_is_not_in_the_download(parent, emma):
-    GuardianLinkFactory(pupil=emma, guardian=GuardianFactory(username="ander@example.nl"))
+def test_the_other_parents_address_and_no_ip_address_are_in_the_download(parent, emma, teacher, guardian):
+    # The teacher adds the second parent and mails the card to both; the second parent logs in
+    # and downloads too: each writes an audit entry about Emma, from their own address.
+    juf = Client(REMOTE_ADDR="192.0.2.10")
+    juf.force_login(teacher.user)
+    juf.post(f"/leerkracht/leerling/{emma.pk}/ouders/", {"email": "ander@example.nl"})
+    juf.post(f"/leerkracht/leerling/{emma.pk}/code/mailen/")
+    other = Client(REMOTE_ADDR="198.51.100.20")
+    other.force_login(User.objects.get(username="ander@example.nl"))
+    assert other.post(f"/thuis/kinderen/{emma.pk}/downloaden/").status_code == 200
+    parent.defaults["REMOTE_ADDR"] = "203.0.113.30"
+
     data, html = unzip(parent.post(f"/thuis/kinderen/{emma.pk}/downloaden/"))
     assert data["guardians"]["other_guardians"] == 1
-    assert "ander@example.nl" not in json.dumps(data) and "ander@example.nl" not in html
+    text = json.dumps(data)
+    assert "ander@example.nl" not in text and "ander@example.nl" not in html
+    for address in ("192.0.2.10", "198.51.100.20", "203.0.113.30", "127.0.0.1"):
+        assert address not in text and address not in html
+    # What happened to Emma, and when, is still there.
+    what = [entry["what"] for entry in data["history"]]
+    assert "e-mailadres ouder toegevoegd" in what and "thuis login code gemaild" in what
+    assert what.count("inzage gedownload") == 1  # the other parent's; this one is being made
+    assert all(entry["at"] for entry in data["history"])
 
 
 def test_another_familys_child_is_a_404(parent, group):
@@ -137,3 +156,38 @@ def test_another_programs_earlier_release_stays_visible(client, issuer, emma, pa
     licence.delete()
     page = parent.get(f"/thuis/kinderen/{emma.pk}/uitgevers/").content.decode()
     assert "Eerder gebruikte programma" in page and "Oud programma" in page
+
+
+@pytest.fixture
+def granted_product(emma, rekenroute):
+    """A product the publisher granted Emma through the API, launched through software the
+    school has no licence for."""
+    plus = connect_software(SoftwareFactory(name="Rekenroute Plus", slug="rekenroute-plus",
+                                            publisher=rekenroute.publisher))
+    SyncPermission.objects.create(school=emma.school, publisher=plus.publisher)
+    product = Product.objects.create(publisher=plus.publisher, software=plus, code="RR-PLUS-5",
+                                     name="Rekenroute Plus groep 5", launch_url="https://plus.example/start")
+    ProductGrant.objects.create(product=product, school=emma.school, pupil=emma)
+    return plus
+
+
+def test_a_product_the_publisher_granted_is_listed_as_a_program(
+        client, issuer, emma, parent, granted_product):
+    page = parent.get(f"/thuis/kinderen/{emma.pk}/uitgevers/").content.decode()
+    section = page.split(f'data-software="{granted_product.slug}"', 1)[1].split("</section>", 1)[0]
+    assert granted_product.publisher.name in section and "op school en thuis" in section
+    assert 'data-claim-name="sub"' in section and 'data-claim-name="given_name"' not in section
+
+    log_in(client, emma, gate="home")
+    claims, _tokens = sign_in(client, granted_product)
+    page = parent.get(f"/thuis/kinderen/{emma.pk}/uitgevers/").content.decode()
+    received = {name: value for name, value in claims.items() if name in SHOWN_CLAIMS}
+    assert received_on_page(page, granted_product.slug) == {k: str(v) for k, v in received.items()}
+    assert "Eerder gebruikte programma" not in page
+
+    data, html = unzip(parent.post(f"/thuis/kinderen/{emma.pk}/downloaden/"))
+    [listed] = [licence for licence in data["licences"] if licence["software"] == "Rekenroute Plus"]
+    assert listed["product"] == "Rekenroute Plus groep 5"
+    assert listed["publisher"] == granted_product.publisher.name and listed["home_use"] is True
+    assert sorted(listed["receives"]) == sorted(received)
+    assert "Rekenroute Plus groep 5" in html

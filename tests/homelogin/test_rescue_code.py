@@ -172,3 +172,16 @@ def test_outsider_teacher_gets_a_404(client, outsider, emma):
 def test_get_is_not_allowed_for_the_teacher(client, teacher, emma):
     client.force_login(teacher.user)
     assert client.get(f"/leerkracht/leerling/{emma.pk}/reservecode/").status_code == 405
+
+
+def test_a_mistyped_rescue_code_is_told_how_long_a_rescue_code_is(parent, emma):
+    code = make_code(parent, emma)
+    response = Client().post("/thuis/code/", {"code": code[:-1]})  # one character short
+    assert response.status_code == 400
+    assert "Een reservecode heeft 10 tekens" in response.content.decode()
+    assert RescueCode.objects.get().used_at is None
+
+
+def test_the_help_page_tells_parents_about_the_rescue_code(client, db):
+    page = client.get("/thuis/hulp/").content.decode()
+    assert "reservecode" in page and "Reservecode maken" in page

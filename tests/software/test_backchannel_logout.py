@@ -21,7 +21,16 @@ from joserfc.jwk import KeySet
 from accounts.models import User
 from software.models import IssuedCode, PublisherSession
 from tests.factories import LicenceFactory, PupilFactory, SoftwareFactory, TeacherFactory, UserFactory
-from tests.helpers import authorize, code_from, connect, connect_software, log_in, log_in_staff, sign_in
+from tests.helpers import (
+    authorize,
+    code_from,
+    connect,
+    connect_software,
+    exchange,
+    log_in,
+    log_in_staff,
+    sign_in,
+)
 
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
@@ -272,6 +281,33 @@ def test_the_administrator_disconnecting_from_anywhere_ends_the_sessions_too(
     assert response.status_code == 302
     run_tasks()
     assert inbox.uris() == ["https://rekenroute.example/logout"]
+
+
+def test_disconnecting_the_device_ends_the_tokens_given_on_it_and_only_those(
+        device, teacher, pupil, classmate, rekenroute, taalkompas, run_tasks):
+    device.post(f"/klas/leerling/{classmate.pk}/", {"pin": "2468"})
+    _claims, tokens = sign_in(device, taalkompas)
+    unused, _verifier = authorize(device, rekenroute)  # a code the publisher has not exchanged yet
+    elsewhere = Client()
+    connect(elsewhere, teacher, pupil.group)
+    elsewhere.post(f"/klas/leerling/{classmate.pk}/", {"pin": "2468"})
+    _claims, kept = sign_in(elsewhere, taalkompas)
+
+    log_in_staff(device, teacher.user)
+    device.post("/klas/loskoppelen/")
+    run_tasks()
+
+    def userinfo(token):
+        return Client().get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+
+    assert userinfo(tokens["access_token"]) == 401
+    refreshed = Client().post("/o/token/", {
+        "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+        "client_id": taalkompas.application.client_id, "client_secret": "publisher-client-secret-0123456789",
+    })
+    assert refreshed.status_code == 400
+    assert exchange(Client(), rekenroute, code_from(unused), _verifier).status_code == 400
+    assert userinfo(kept["access_token"]) == 200  # the other tablet's
 
 
 # Delivery: retried with backoff, never redirected, given up after a few attempts

@@ -62,3 +62,15 @@ def test_prune_releases_deletes_only_those_past_retention(client, issuer, pupil,
     assert "Would delete: 1 " in out.getvalue() and Release.objects.count() == 2
     call_command("prune_releases", stdout=out)
     assert list(Release.objects.all()) == [recent]
+
+
+def test_the_nightly_prune_logs_prunes_releases_too(client, issuer, pupil, rekenroute, settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    log_in(client, pupil)
+    sign_in(client, rekenroute)
+    Release.objects.update(created_at=timezone.now() - timedelta(days=31))
+    out = StringIO()
+    call_command("prune_logs", "--dry-run", stdout=out)
+    assert "Would delete: 1 releases" in out.getvalue() and Release.objects.count() == 1
+    call_command("prune_logs", stdout=out)
+    assert not Release.objects.exists()

@@ -12,7 +12,8 @@ from schools.models import AuditEntry
 
 class Command(BaseCommand):
     help = ("Delete audit entries older than AUDIT_RETENTION_DAYS and login records older than "
-            "ACCESS_LOG_RETENTION_DAYS, expired OpenID Connect tokens and sign-on records, expired "
+            "ACCESS_LOG_RETENTION_DAYS, expired OpenID Connect tokens and sign-on records, records "
+            "of pupils' data released to publishers older than AUDIT_RETENTION_DAYS, expired "
             "import files, and finished tasks older than TASK_RESULT_RETENTION_DAYS. Run it daily.")
 
     def add_arguments(self, parser):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(f"{'Would delete' if dry_run else 'Deleted'}: {summary}.")
         call_command("prune_sign_ons", dry_run=dry_run, stdout=self.stdout)
+        call_command("prune_releases", dry_run=dry_run, stdout=self.stdout)
         # Uploaded files wait a day for their one click; a finished task's arguments may name
         # the people a mail went to.
         call_command("prune_imports", dry_run=dry_run, stdout=self.stdout)

@@ -6,7 +6,7 @@ from software.models import Release
 
 class Command(BaseCommand):
     help = ("Delete the records of pupils' data released to publishers that are older than "
-            "AUDIT_RETENTION_DAYS. Run it daily, beside prune_logs.")
+            "AUDIT_RETENTION_DAYS. The daily prune_logs runs it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
