@@ -67,6 +67,28 @@ def secret_hash_candidates(value, *, purpose, salt=""):
             for key_id, key in keys.items()]
 
 
+def make_short_hash(value, *, purpose, length):
+    """``value``'s keyed hash in ``length`` characters, for a column that holds no more (the
+    second step's recovery codes): "<key id>$<first hex digits of the digest>". No salt: such a
+    value is looked up by its hash (short_hash_candidates)."""
+    return short_hash_candidates(value, purpose=purpose, length=length)[0]
+
+
+def short_hash_candidates(value, *, purpose, length):
+    """make_short_hash() of ``value`` under every configured key, newest first, and then the
+    bare first ``length`` hex digits under each key (the form made before the key id was kept)."""
+    _current, keys = _keys()
+    digests = {key_id: _digest(key, purpose, "", value) for key_id, key in keys.items()}
+    return ([f"{key_id}${digest[:length - len(key_id) - 1]}" for key_id, digest in digests.items()]
+            + [digest[:length] for digest in digests.values()])
+
+
+def short_hash_key_id(stored):
+    """The key id of a make_short_hash() value; None for the bare form without one."""
+    key_id, sep, _digest_part = (stored or "").partition("$")
+    return key_id if sep else None
+
+
 def check_secret_hash(value, encoded, *, purpose):
     """True when ``value`` matches ``encoded``; False for any malformed or unknown-key hash."""
     try:

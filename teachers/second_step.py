@@ -2,10 +2,12 @@
 codes (django-otp's static device).
 
 Recovery codes are stored as a keyed hash (basispoort/hashing.py, the key outside the database),
-never in clear: django-otp's StaticToken holds 16 characters, so a token row holds the first 16
-hex digits of the code's HMAC. A stolen database alone therefore reveals no usable code. Only the
-person's own TOTP and static devices are ever asked (never django-otp's match_token, which would
-compare typed text with the stored digest itself).
+never in clear: django-otp's StaticToken holds 16 characters, so a token row holds the key's id
+and the first hex digits of the code's HMAC (make_short_hash). They are used once, so a key
+rotation cannot move them: staff whose codes use an old key make new ones
+(`manage.py rehash_secrets --report` counts them). A stolen database alone therefore reveals
+no usable code. Only the person's own TOTP and static devices are ever asked (never
+django-otp's match_token, which would compare typed text with the stored digest itself).
 """
 
 import base64
@@ -18,17 +20,20 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from basispoort.hashing import secret_hash_candidates
+from basispoort.hashing import short_hash_candidates
 from schools.models import AuditEntry
 
 RECOVERY_CODES = 10
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read from paper
 
 
+TOKEN_LENGTH = 16  # django-otp's StaticToken.token
+
+
 def _digests(code):
-    """The stored forms of recovery ``code`` under every configured key, newest first."""
-    return [candidate.rsplit("$", 1)[1][:16]
-            for candidate in secret_hash_candidates(code, purpose="recovery")]
+    """The stored forms of recovery ``code`` under every configured key, newest first: with
+    the key's id (so `rehash_secrets --report` can count them per key), or as made before that."""
+    return short_hash_candidates(code, purpose="recovery", length=TOKEN_LENGTH)
 
 
 def has_app(user):

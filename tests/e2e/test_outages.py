@@ -7,7 +7,7 @@ from unittest import mock
 from django.db import OperationalError
 from playwright.sync_api import expect
 
-from tests.e2e.test_school_login import open_tile, set_up_classroom_device, type_on_pad
+from tests.e2e.helpers import open_tile, set_up_classroom_device, type_on_pad
 
 
 def test_a_class_logs_in_while_redis_is_down(page, settings, teacher, pupil):

@@ -4,7 +4,7 @@ synthesis is replaced by a recorder, so the test hears exactly what would be spo
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_school_login import PIN_LABEL, open_tile, set_up_classroom_device, type_on_pad
+from tests.e2e.helpers import PIN_LABEL, open_tile, set_up_classroom_device, type_on_pad
 from tests.factories import PupilFactory
 
 RECORDER = """

@@ -193,6 +193,31 @@ def test_a_recovery_code_works_once(client, ict):
     assert client.post("/leerkracht/tweede-stap/", {"token": code}).status_code == 400
 
 
+def test_recovery_codes_after_a_key_rotation_still_work_and_are_counted_per_key(client, ict, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from teachers.second_step import new_recovery_codes
+
+    k1 = "k1:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
+    k2 = "k2:" + "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
+    settings.SECRET_HASH_KEYS = k1
+    TOTPDevice.objects.create(user=ict.user, name="app", confirmed=True)
+    code = new_recovery_codes(ict.user)[0]
+    settings.SECRET_HASH_KEYS = f"{k2},{k1}"
+
+    out = StringIO()
+    call_command("rehash_secrets", "--report", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "recovery code: k1 10" in lines
+    assert any(line.startswith("10 recovery codes use an older key and never move to k2") for line in lines)
+    assert "10 secrets still use an older key than k2; keep k1 in SECRET_HASH_KEYS." in lines
+
+    log_in(client, "ict")
+    assert client.post("/leerkracht/tweede-stap/", {"token": code}).status_code == 302
+
+
 def test_a_teacher_may_switch_the_second_step_on_and_is_then_asked_for_it(client, juf):
     TOTPDevice.objects.create(user=juf.user, name="app", confirmed=True)
     response = log_in(client, "juf")

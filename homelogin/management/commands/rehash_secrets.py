@@ -1,8 +1,9 @@
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
+from django_otp.plugins.otp_static.models import StaticToken
 
-from basispoort.hashing import hash_key_id, hash_key_ids
+from basispoort.hashing import hash_key_id, hash_key_ids, short_hash_key_id
 from homelogin.models import DeviceGrant, HomeLoginCode
 from pupils.models import Pupil
 
@@ -31,18 +32,30 @@ class Command(BaseCommand):
             .values_list("token_hash", flat=True),
         }
         old = Counter()
-        for kind, hashes in kinds.items():
-            counts = Counter(hash_key_id(value) for value in hashes.iterator() if value)
+        for kind, counts in [
+            *((kind, Counter(hash_key_id(value) for value in hashes.iterator() if value))
+              for kind, hashes in kinds.items()),
+            # Staff's unused recovery codes (teachers/second_step.py): used once, never moved to
+            # a new key; "unknown" ones were made before their key's id was kept.
+            ("recovery code", Counter(short_hash_key_id(value) or "unknown" for value in
+                                      StaticToken.objects.values_list("token", flat=True).iterator())),
+        ]:
             # Newest key first, then the older configured ones, then any the setting has lost.
             order = [k for k in configured if k in counts] + sorted(
                 k for k in counts if k not in configured and k is not None)
             parts = []
             for key_id in order:
-                gone = "" if key_id in configured else " (not in SECRET_HASH_KEYS: these no longer work)"
+                gone = ("" if key_id in configured
+                        else " (made before their key's id was kept)" if key_id == "unknown"
+                        else " (not in SECRET_HASH_KEYS: these no longer work)")
                 parts.append(f"{key_id} {counts[key_id]}{gone}")
                 if key_id != newest:
                     old[key_id] += counts[key_id]
             self.stdout.write(f"{kind}: {', '.join(parts) or 'none'}")
+            if kind == "recovery code" and (stuck := sum(n for k, n in counts.items() if k != newest)):
+                self.stdout.write(f"{stuck} recovery codes use an older key and never move to {newest}: "
+                                  "those staff make new recovery codes (Account, 'Nieuwe "
+                                  "herstelcodes maken') before the old key is removed.")
         total = sum(old.values())
         if total:
             keep = ", ".join(k for k in old if k in configured)
