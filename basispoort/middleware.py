@@ -13,6 +13,11 @@ class DutchFirstLocaleMiddleware:
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, and a school tablet
     set up in English would then greet six-year-olds in English.
+
+    The staff pages (settings.STAFF_PATH) exist in Dutch and English only (STAFF_LANGUAGES):
+    in any other language they are Dutch, and say so (lang="nl", left to right), instead of
+    Dutch text marked as Arabic that a screen reader reads with an Arabic voice and that
+    prints right to left.
     """
 
     def __init__(self, get_response):
@@ -21,6 +26,8 @@ class DutchFirstLocaleMiddleware:
     def __call__(self, request):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        if language not in settings.STAFF_LANGUAGES and request.path_info.startswith(settings.STAFF_PATH):
+            language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

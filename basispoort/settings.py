@@ -379,6 +379,10 @@ LANGUAGES = [
     ("nl", "Nederlands"), ("en", "English"), ("ar", "العربية"), ("tr", "Türkçe"),
     ("pl", "Polski"), ("uk", "Українська"),
 ]
+# The staff pages (teachers/, all under this path) are translated to English only; in the
+# families' other languages they are shown in Dutch (basispoort/middleware.py).
+STAFF_PATH = "/leerkracht/"
+STAFF_LANGUAGES = ("nl", "en")
 LOCALE_PATHS = [BASE_DIR / "basispoort" / "locale"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True

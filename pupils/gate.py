@@ -85,8 +85,9 @@ def class_tile_page(request, group):
 
 
 def tile_labels(pupils, viewname):
-    """The Tiles of ``pupils``: the first name, plus the last-name initial when two pupils in
-    the list share a first name; each tile links to ``viewname``."""
+    """The Tiles of ``pupils``, each named as Pupil.tile_labels names it (the first name, and
+    as much of the last name as tells pupils of one first name apart); each tile links to
+    ``viewname``."""
     pupils = list(pupils)
     url = reverse(viewname, args=[0]).replace("/0/", "/{}/")  # one reverse() for the whole class
     labels = Pupil.tile_labels(pupils)

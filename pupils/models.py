@@ -23,6 +23,32 @@ def generate_pin():
     return pin
 
 
+def _namesake_label(pupil, others):
+    """``pupil``'s label among pupils of the same first name with (prefix, last name) ``others``:
+    the shortest start of the last name none of them shares (the proof that these labels never
+    clash, unless the whole names do: a start that two share is never picked, and a whole last
+    name that is the start of another is never shorter than the start picked for that other)."""
+    prefix, last = pupil.last_name_prefix, pupil.last_name
+    n = 1
+    while n < len(last) and any(p == prefix and o[:n] == last[:n] for p, o in others):
+        n += 1
+    while n < len(last) and last[n - 1] in " -":  # never end on a space or hyphen: "Sem Jan-."
+        n += 1
+    shown = last if n >= len(last) else f"{last[:n]}."
+    return " ".join(part for part in (pupil.first_name, prefix, shown) if part)
+
+
+def _number_the_same(labels, pupils):
+    """Pupils whose whole names are the same get (1), (2)... in the order given."""
+    seen = {}
+    for pupil in pupils:
+        seen.setdefault(labels[pupil.pk], []).append(pupil)
+    for label, same in seen.items():
+        if len(same) > 1:
+            for number, pupil in enumerate(same, start=1):
+                labels[pupil.pk] = f"{label} ({number})"
+
+
 class PupilQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True, school__active=True)
@@ -51,7 +77,8 @@ class PupilQuerySet(models.QuerySet):
         """The pupils whose name tiles a classroom device of ``group`` shows, alphabetically
         (``group`` comes with its school, checked active: pupils/classroom.py)."""
         return (self.filter(group=group, active=True).order_by("first_name", "last_name", "pk")
-                .only("first_name", "last_name", "tile_picture"))  # what a tile shows; nothing else loaded
+                # what a tile shows; nothing else loaded
+                .only("first_name", "last_name_prefix", "last_name", "tile_picture"))
 
 
 class Pupil(models.Model):
@@ -147,18 +174,27 @@ class Pupil(models.Model):
 
     @staticmethod
     def tile_labels(pupils):
-        """{pupil id: the name on their tile}: the first name, plus the last-name initial when
-        two of these pupils share a first name ("Sem B.", "Sem V."). Printed cards use the same
-        labels as the tiles, so a teacher hands each code to the right family."""
+        """{pupil id: the name on their tile}: the first name, and when several of these pupils
+        share it, the last-name prefix and as much of the last name as tells them apart: "Sem
+        B." and "Sem V.", "Sem Ba." and "Sem Bo.", "Sem de V."; a last name that is all of
+        the start of another is written out whole ("Sem Jong", "Sem Jonge."), a pupil without
+        a last name keeps the first name alone, and pupils of the very same name are numbered.
+        Printed cards use the same labels as the tiles, so a teacher hands each code to the
+        right family."""
         pupils = list(pupils)
-        counts = {}
+        by_first_name = {}
         for pupil in pupils:
-            counts[pupil.first_name] = counts.get(pupil.first_name, 0) + 1
-        return {
-            pupil.pk: f"{pupil.first_name} {pupil.last_name[:1]}." if counts[pupil.first_name] > 1
-            else pupil.first_name
-            for pupil in pupils
-        }
+            by_first_name.setdefault(pupil.first_name, []).append(pupil)
+        labels = {}
+        for first_name, namesakes in by_first_name.items():
+            if len(namesakes) == 1:
+                labels[namesakes[0].pk] = first_name
+                continue
+            for pupil in namesakes:
+                others = [(o.last_name_prefix, o.last_name) for o in namesakes if o is not pupil]
+                labels[pupil.pk] = _namesake_label(pupil, others)
+            _number_the_same(labels, namesakes)
+        return labels
 
     # What the PIN pad and a login read of a pupil and their account; nothing else is loaded.
     LOGIN_FIELDS = ("first_name", "tile_picture", "secret_kind", "secret_hash", "active", "school_id",

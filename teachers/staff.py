@@ -51,7 +51,7 @@ def set_password_url(user):
 
 def _staff_mail(*, user, school, to, forgot):
     # Staff pages are Dutch first; a staff member who chose English gets English.
-    with translation.override(user.mail_language if user.mail_language in ("nl", "en") else "nl"):
+    with translation.override(user.mail_language if user.mail_language in settings.STAFF_LANGUAGES else "nl"):
         context = {
             "url": set_password_url(user), "user": user, "school": school, "forgot": forgot,
             "has_password": user.has_usable_password(), "valid_for": password_links.valid_for(),

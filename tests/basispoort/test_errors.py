@@ -44,3 +44,13 @@ def test_any_other_fault_gets_the_ordinary_500_page(browser, teacher):
     assert response.status_code == 500
     assert "Retry-After" not in response
     assert "Er ging iets mis" in response.content.decode()
+
+
+def test_the_outage_page_speaks_the_familys_language(browser, pupil, settings):
+    log_in_pupil(browser, pupil)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    with mock.patch.object(connection, "cursor", side_effect=DOWN):
+        response = browser.get("/overzicht/")
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert 'lang="ar" dir="rtl"' in page and "لحظة من فضلك" in page

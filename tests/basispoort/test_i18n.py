@@ -63,6 +63,9 @@ FAMILY_SOURCES = [
     "templates/homelogin/_rescue_code.html", "templates/homelogin/guardian_publishers.html",
     "templates/homelogin/inzage_download.html", "homelogin/family_views.py",
     "homelogin/family_forms.py", "homelogin/inzage.py", "homelogin/devices.py",
+    "homelogin/models.py",  # a device without a name is "apparaat van <date>" on the parent's pages
+    # Anyone: the page the proxy shows while the application is down.
+    "templates/503.html",
     # Pupils: tiles, PIN, pictures (and their names), the software overview.
     "templates/pupils/tile_picker.html", "templates/pupils/_tiles_intro.html",
     "templates/pupils/classroom_tiles.html", "templates/pupils/secret.html",

@@ -9,7 +9,7 @@ import pdfplumber
 import zxingcpp
 from playwright.sync_api import expect
 
-from tests.factories import GroupFactory, PupilFactory, TeacherFactory
+from tests.factories import GroupFactory, PupilFactory, SchoolFactory, TeacherFactory
 
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 MM = 72 / 25.4  # PDF points per millimetre
@@ -106,3 +106,35 @@ def test_one_pupils_card_prints_on_one_page(page, live_server, settings):
     assert [r.text for r in zxingcpp.read_barcodes(pdf.pages[0].to_image(resolution=200).original)] == [
         f"{live_server.url}/thuis/code/#{code}"
     ]
+
+
+def test_cards_with_long_names_keep_every_line_inside_the_cutting_lines(page, live_server, settings):
+    """A long school name and a long first name must not push the card's last line ("Vraag het
+    de leerkracht.") past the bottom cutting line, where the card clips it off."""
+    settings.SITE_URL = live_server.url
+    school = SchoolFactory(name="Christelijke Basisschool De Wegwijzer")
+    group = GroupFactory(school=school, name="Groep 5a")
+    PupilFactory(group=group, first_name="Maximiliaan-Alexander", last_name="Jansen", home_login_enabled=True)
+    for name in NAMES[:4]:
+        PupilFactory(group=group, first_name=name, home_login_enabled=True)
+    teacher = TeacherFactory(school=school, groups=[group])
+
+    page.goto("/leerkracht/inloggen/")
+    page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
+    page.get_by_label("Wachtwoord").fill("correct-horse-battery")
+    page.get_by_role("button", name="Inloggen").click()
+    page.goto(f"/leerkracht/groep/{group.pk}/")
+    page.get_by_role("link", name="Codes voor de hele groep afdrukken").click()
+    page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()
+    expect(page.get_by_role("button", name="Afdrukken")).to_be_visible()
+
+    pdf = pdfplumber.open(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
+    assert len(pdf.pages) == 1
+    words = pdf.pages[0].extract_words()
+    # Each card's last word, in the card's own cell: cards 0..4 in reading order.
+    last_words = [cell_of((w["x0"], w["top"], w["x1"], w["bottom"]))
+                  for w in words if w["text"] == "leerkracht."]
+    assert last_words == [0, 1, 2, 3, 4]
+    outside = [w["text"] for w in words if cell_of((w["x0"], w["top"], w["x1"], w["bottom"])) is None]
+    assert outside == []
+    assert "Maximiliaan-Alexander" in [w["text"] for w in words]  # the name itself is never cut short

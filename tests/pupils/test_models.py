@@ -68,3 +68,42 @@ def test_home_login_needs_pupil_school_and_switch(pupil):
     assert pupil.can_log_in_at_home()
     pupil.school.active = False
     assert not pupil.can_log_in_at_home()
+
+
+def labels_of(*names):
+    """The tile labels of pupils named (first name, last-name prefix, last name), in order."""
+    pupils = [Pupil(pk=n, first_name=first, last_name_prefix=prefix, last_name=last)
+              for n, (first, prefix, last) in enumerate(names, start=1)]
+    labels = Pupil.tile_labels(pupils)
+    return [labels[pupil.pk] for pupil in pupils]
+
+
+def test_a_first_name_nobody_shares_is_the_whole_label():
+    assert labels_of(("Sem", "", "Bakker"), ("Anna", "", "Boer")) == ["Sem", "Anna"]
+
+
+def test_shared_first_names_get_as_much_of_the_last_name_as_tells_them_apart():
+    assert labels_of(("Sem", "", "Bakker"), ("Sem", "", "Visser")) == ["Sem B.", "Sem V."]
+    assert labels_of(("Sem", "", "Bakker"), ("Sem", "", "Boer")) == ["Sem Ba.", "Sem Bo."]
+
+
+def test_three_pupils_of_one_first_name_each_get_a_label_of_their_own():
+    assert labels_of(("Sem", "", "Bakker"), ("Sem", "", "Boer"), ("Sem", "", "Visser")) == [
+        "Sem Ba.", "Sem Bo.", "Sem V."]
+    # One last name begins another: the shorter one is written out whole, without a dot.
+    assert labels_of(("Sem", "", "Jong"), ("Sem", "", "Jongeling"), ("Sem", "", "Janssen")) == [
+        "Sem Jong", "Sem Jonge.", "Sem Ja."]
+
+
+def test_a_pupil_without_a_last_name_keeps_the_first_name_alone():
+    assert labels_of(("Sem", "", ""), ("Sem", "", "Bakker")) == ["Sem", "Sem B."]
+
+
+def test_the_last_name_prefix_is_written_out():
+    assert labels_of(("Sem", "de", "Vries"), ("Sem", "", "Visser")) == ["Sem de V.", "Sem V."]
+    assert labels_of(("Sem", "van", "Dijk"), ("Sem", "van", "Dam")) == ["Sem van Di.", "Sem van Da."]
+
+
+def test_two_pupils_of_the_same_name_are_numbered():
+    assert labels_of(("Sem", "", "Bakker"), ("Sem", "", "Bakker"), ("Sem", "", "Visser")) == [
+        "Sem Bakker (1)", "Sem Bakker (2)", "Sem V."]

@@ -27,6 +27,13 @@ def test_shared_first_names_get_the_last_name_initial(device, group):
     assert tile_names(device.get("/klas/").content.decode()) == ["Anna", "Sem B.", "Sem V."]
 
 
+def test_shared_first_names_and_initials_get_more_of_the_last_name(device, group):
+    PupilFactory(group=group, first_name="Sem", last_name="Bakker")
+    PupilFactory(group=group, first_name="Sem", last_name="Boer")
+    PupilFactory(group=group, first_name="Sem", last_name_prefix="de", last_name="Vries")
+    assert tile_names(device.get("/klas/").content.decode()) == ["Sem Ba.", "Sem Bo.", "Sem de V."]
+
+
 def test_inactive_pupils_have_no_tile(device, group):
     PupilFactory(group=group, first_name="Vertrokken", active=False)
     assert "Vertrokken" not in device.get("/klas/").content.decode()
