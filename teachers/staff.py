@@ -32,6 +32,9 @@ EMAIL_NOT_ADULT = _("Dit e-mailadres hoort bij een account dat geen medewerker k
                     "Gebruik een ander e-mailadres.")
 ALREADY_STAFF = _("Deze persoon werkt al op deze school. Pas de rol of de groepen aan bij "
                   "Medewerkers.")
+SECOND_STEP_ELSEWHERE = _("De tweede stap kan hier niet worden teruggezet: deze medewerker heeft op "
+                          "een andere school een rol die een tweede stap vereist. Vraag het de "
+                          "ICT-coördinator van die school of de helpdesk.")
 
 
 def _audit(request, by, action, *, school, detail=""):
@@ -182,7 +185,14 @@ def record_second_step_on(*, membership, request):
 
 def reset_second_step(*, membership, request):
     """The ICT-coördinator removes a colleague's authenticator app and recovery codes (a lost
-    phone). Their next staff login asks them to set one up again when their role needs it."""
+    phone). Their next staff login asks them to set one up again when their role needs it.
+
+    The app belongs to the account, not to one school: raises ValidationError when the person
+    has a role at another school that requires the second step (that school's administrator,
+    or the helpdesk, resets it)."""
+    if Teacher.objects.current().filter(user_id=membership.user_id, role__in=Teacher.SECOND_STEP_REQUIRED) \
+            .exclude(school_id=membership.school_id).exists():
+        raise ValidationError(SECOND_STEP_ELSEWHERE, code="second_step_elsewhere")
     with transaction.atomic():
         for device in devices_for_user(membership.user, confirmed=None):
             device.delete()
