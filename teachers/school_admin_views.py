@@ -19,7 +19,7 @@ from pupils.models import ClassroomDevice
 from schools.models import Teacher
 from software.models import Licence
 
-from . import staff, tasks
+from . import staff
 from .decorators import teacher_required
 from .forms import LicenceForm, StaffAddForm, StaffRoleForm
 
@@ -126,12 +126,12 @@ def staff_invite(request, pk):
 @teacher_required(may="administer")
 def staff_invite_all(request):
     """Invite everyone of the school who has not activated their account yet: one mail each,
-    sent by the task queue (teachers/tasks.py), so a school of 80 staff never holds a request."""
+    sent by the task queue (teachers/staff.py), so a school of 80 staff never holds a request."""
     if throttled(request, "invite_mail"):
         return throttled_response(request)
     pending = staff.not_activated(request.teacher.school)
     ids = [membership.pk for membership in pending]
-    transaction.on_commit(lambda: tasks.invite_staff_members.enqueue(ids, by_id=request.user.pk))
+    transaction.on_commit(lambda: staff.invite_staff_members.enqueue(ids, by_id=request.user.pk))
     messages.success(request, ngettext("%(count)s uitnodiging wordt verstuurd.",
                                        "%(count)s uitnodigingen worden verstuurd.", len(pending))
                      % {"count": len(pending)})

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
+from django_tasks import task
 
 from accounts import password_links
 from accounts.models import User
@@ -81,6 +82,26 @@ def invite_staff(*, membership, request=None, by=None):
     Teacher.objects.filter(pk=membership.pk).update(invited_at=timezone.now())
     _audit(request, by, AuditEntry.Action.STAFF_INVITED, school=membership.school, detail=_who(user))
     return True
+
+
+@task()
+def invite_staff_members(membership_ids, by_id=None, once=False):
+    """Invitations to many staff at once, sent by a worker, not while someone waits: the
+    administrator's "invite everyone who has not activated yet", and the new staff of an import
+    (queued once it is written, so the import does not wait for the mail server). One mail each
+    (invite_staff, which records it). ``once``: one invitation per person, so someone whose
+    invitation from another school is still open (no password yet) gets no second link: that
+    one works for every school. Returns how many went out."""
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    sent = 0
+    for membership in Teacher.objects.filter(pk__in=membership_ids).select_related("user", "school"):
+        user = membership.user
+        pending = user.school_roles.exclude(pk=membership.pk).filter(invited_at__isnull=False)
+        if once and not user.has_usable_password() and pending.exists():
+            Teacher.objects.filter(pk=membership.pk).update(invited_at=pending.latest("invited_at").invited_at)
+        else:
+            sent += invite_staff(membership=membership, by=by)
+    return {"sent": sent, "of": len(membership_ids)}
 
 
 def not_activated(school):
