@@ -3,6 +3,8 @@ for new staff once the import is written, and no access for those who left the f
 
 from pathlib import Path
 
+import pytest
+
 from accounts.models import User
 from schools.models import Teacher
 from teachers.importing import import_school
@@ -156,3 +158,24 @@ def test_an_address_of_a_platform_account_is_refused_with_its_line(db):
     report = import_school((FILES / "staff_school_a.xml").read_bytes())
     assert not report.written
     assert any("geen medewerker" in message for _line, message in report.errors)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_ends_once_the_invitations_are_sent_on_the_embedded_default(mailoutbox, monkeypatch):
+    """The invitations are a task; with the queue in a thread of the command's own process, the
+    command must not end (and take the thread with it) before they are out."""
+    import time
+
+    from django.core.management import call_command
+
+    from teachers import staff
+
+    invite = staff.invite_staff
+
+    def slow_mail_server(**kwargs):
+        time.sleep(0.5)
+        return invite(**kwargs)
+
+    monkeypatch.setattr(staff, "invite_staff", slow_mail_server)
+    call_command("import_school", str(FILES / "staff_school_a.xml"), verbosity=0)
+    assert sorted(m.to[0] for m in mailoutbox) == ["fatima@thuis.example", "jan@scholen.example"]
