@@ -105,6 +105,14 @@ FOREIGN = [
     ("post", "leerling/{pupil}/ontgrendelen/", "unlock"), ("get", "leerling/{pupil}/code/", "print_codes"),
     ("post", "leerling/{pupil}/thuis/", "home_login"), ("post", "leerling/{pupil}/wachtwoord/", "secrets"),
     ("get", "groep/{group}/invalkracht/", "substitute"),
+    ("post", "groep/{group}/invalkracht/", "substitute"), ("post", "groep/{group}/codes/", "print_codes"),
+    ("post", "leerling/{pupil}/code/", "print_codes"),
+    ("post", "leerling/{pupil}/code/mailen/", "print_codes"),
+    ("post", "leerling/{pupil}/reservecode/", "print_codes"),
+    ("post", "leerling/{pupil}/apparaten/intrekken/", "home_login"),
+    ("post", "beheer/medewerkers/{member}/", "administer"),
+    ("post", "beheer/medewerkers/{member}/tweede-stap/", "administer"),
+    ("post", "beheer/licenties/{licence}/", "administer"),
 ]
 
 
