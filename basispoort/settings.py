@@ -246,7 +246,7 @@ TASKS_IN_PROCESS_WORKER = env_bool("TASKS_IN_PROCESS_WORKER", default=True)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # A teacher's mail to one family is sent while the teacher waits (a failure is shown in words):
 # a mail server that hangs must fail the request after this many seconds, not hold it until
-# gunicorn kills it. Mail to many people goes through the task queue (basispoort/tasks.py).
+# gunicorn kills it. Mail to many people goes through the task queue (teachers/staff.py).
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Basispoort <noreply@basispoort.example>")

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,6 +158,11 @@ def _check_end_date(end_date, today):
     return end_date
 
 
+LAST_ADMINISTRATOR = _("De school houdt dan geen ICT-coördinator over, en alleen een "
+                       "ICT-coördinator kan medewerkers beheren. Maak eerst een andere medewerker "
+                       "ICT-coördinator.")
+
+
 class StaffRoleForm(forms.Form):
     """The ICT-coördinator sets a staff member's role, groups and end date (own school only)."""
 
@@ -173,9 +179,9 @@ class StaffRoleForm(forms.Form):
         error_messages={"invalid": _("Vul een datum in.")},
     )
 
-    def __init__(self, *args, school, **kwargs):
+    def __init__(self, *args, school, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.school = school
+        self.school, self.membership = school, membership
         self.fields["groups"].queryset = school.groups.all()
 
     def clean_end_date(self):
@@ -187,7 +193,26 @@ class StaffRoleForm(forms.Form):
         if cleaned.get("role") == Teacher.Role.SUBSTITUTE and not cleaned.get("end_date") \
                 and "end_date" not in self.errors:
             self.add_error("end_date", _("Een invalkracht heeft een einddatum."))
+        if self.membership is not None and not self.errors and self._leaves_no_administrator(cleaned):
+            raise ValidationError(LAST_ADMINISTRATOR, code="last_administrator")
         return cleaned
+
+    def _leaves_no_administrator(self, cleaned):
+        # Only an ICT-coördinator can give the role: a school whose last one steps down (or
+        # ends) cannot get one back without the helpdesk. Another ICT-coördinator must stay at
+        # least as long as this one would.
+        membership, end_date = self.membership, cleaned.get("end_date")
+        if membership.role != Teacher.Role.ICT_COORDINATOR or not membership.is_current():
+            return False
+        if cleaned.get("role") == Teacher.Role.ICT_COORDINATOR and end_date is None:
+            return False
+        others = Teacher.objects.current().filter(school=self.school, role=Teacher.Role.ICT_COORDINATOR) \
+            .exclude(pk=membership.pk)
+        if cleaned.get("role") == Teacher.Role.ICT_COORDINATOR:
+            others = others.filter(Q(end_date__isnull=True) | Q(end_date__gte=end_date))
+        else:
+            others = others.filter(end_date__isnull=True)
+        return not others.exists()
 
 
 class StaffAddForm(_PersonFields, StaffRoleForm):

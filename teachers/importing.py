@@ -803,17 +803,10 @@ def _write_teachers(school, rows, groups, report, progress):
 
 
 def _invite_new_staff(pks):
-    """One invitation per person: someone whose invitation from another school is still open
-    (no password yet) uses that one link for every school."""
-    from .staff import invite_staff
+    """Queued as its own task: the import does not wait for the mail server (teachers/staff.py)."""
+    from .staff import invite_staff_members
 
-    for membership in Teacher.objects.filter(pk__in=pks).select_related("user", "school"):
-        user = membership.user
-        pending = user.school_roles.exclude(pk=membership.pk).filter(invited_at__isnull=False)
-        if not user.has_usable_password() and pending.exists():
-            Teacher.objects.filter(pk=membership.pk).update(invited_at=pending.latest("invited_at").invited_at)
-        else:
-            invite_staff(membership=membership)
+    invite_staff_members.enqueue(pks, once=True)
 
 
 def _find_staff_user(school, row):

@@ -19,7 +19,7 @@ from pupils.models import ClassroomDevice
 from schools.models import Teacher
 from software.models import Licence
 
-from . import staff, tasks
+from . import staff
 from .decorators import teacher_required
 from .forms import LicenceForm, StaffAddForm, StaffRoleForm
 
@@ -92,17 +92,22 @@ def _invited_message(request, membership, mailed):
 def staff_edit(request, pk):
     membership = _get_membership_for_admin(request, pk)
     initial = {"role": membership.role, "groups": membership.groups.all(), "end_date": membership.end_date}
-    form = StaffRoleForm(request.POST or None, school=membership.school, initial=initial)
+    form = StaffRoleForm(request.POST or None, school=membership.school, membership=membership,
+                         initial=initial)
     if request.method == "POST" and form.is_valid():
         staff.change_staff(membership=membership, role=form.cleaned_data["role"],
                            groups=form.cleaned_data["groups"], end_date=form.cleaned_data["end_date"],
                            request=request)
         messages.success(request, _("De rol van %(name)s is opgeslagen.") % {"name": membership.user})
         return redirect("teachers:staff_list")
+    return _edit_page(request, membership, form, status=400 if request.method == "POST" else 200)
+
+
+def _edit_page(request, membership, form, *, status=200):
     return render(request, "teachers/admin/staff_form.html", {
         "form": form, "membership": membership, "school": membership.school,
         "second_step": user_has_device(membership.user),
-    }, status=400 if request.method == "POST" else 200)
+    }, status=status)
 
 
 @require_POST
@@ -121,12 +126,12 @@ def staff_invite(request, pk):
 @teacher_required(may="administer")
 def staff_invite_all(request):
     """Invite everyone of the school who has not activated their account yet: one mail each,
-    sent by the task queue (teachers/tasks.py), so a school of 80 staff never holds a request."""
+    sent by the task queue (teachers/staff.py), so a school of 80 staff never holds a request."""
     if throttled(request, "invite_mail"):
         return throttled_response(request)
     pending = staff.not_activated(request.teacher.school)
     ids = [membership.pk for membership in pending]
-    transaction.on_commit(lambda: tasks.invite_staff_members.enqueue(ids, by_id=request.user.pk))
+    transaction.on_commit(lambda: staff.invite_staff_members.enqueue(ids, by_id=request.user.pk))
     messages.success(request, ngettext("%(count)s uitnodiging wordt verstuurd.",
                                        "%(count)s uitnodigingen worden verstuurd.", len(pending))
                      % {"count": len(pending)})
@@ -137,7 +142,13 @@ def staff_invite_all(request):
 @teacher_required(may="administer")
 def staff_reset_second_step(request, pk):
     membership = _get_membership_for_admin(request, pk)
-    staff.reset_second_step(membership=membership, request=request)
+    try:
+        staff.reset_second_step(membership=membership, request=request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        form = StaffRoleForm(school=membership.school, membership=membership, initial={
+            "role": membership.role, "groups": membership.groups.all(), "end_date": membership.end_date})
+        return _edit_page(request, membership, form, status=400)
     messages.success(request, _("De tweede stap van %(name)s is teruggezet. Bij de volgende keer "
                                 "inloggen stelt %(name)s een nieuwe app in.") % {"name": membership.user})
     return redirect("teachers:staff_list")

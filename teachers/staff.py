@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
+from django_tasks import task
 
 from accounts import password_links
 from accounts.models import User
@@ -32,6 +33,9 @@ EMAIL_NOT_ADULT = _("Dit e-mailadres hoort bij een account dat geen medewerker k
                     "Gebruik een ander e-mailadres.")
 ALREADY_STAFF = _("Deze persoon werkt al op deze school. Pas de rol of de groepen aan bij "
                   "Medewerkers.")
+SECOND_STEP_ELSEWHERE = _("De tweede stap kan hier niet worden teruggezet: deze medewerker heeft op "
+                          "een andere school een rol die een tweede stap vereist. Vraag het de "
+                          "ICT-coördinator van die school of de helpdesk.")
 
 
 def _audit(request, by, action, *, school, detail=""):
@@ -78,6 +82,26 @@ def invite_staff(*, membership, request=None, by=None):
     Teacher.objects.filter(pk=membership.pk).update(invited_at=timezone.now())
     _audit(request, by, AuditEntry.Action.STAFF_INVITED, school=membership.school, detail=_who(user))
     return True
+
+
+@task()
+def invite_staff_members(membership_ids, by_id=None, once=False):
+    """Invitations to many staff at once, sent by a worker, not while someone waits: the
+    administrator's "invite everyone who has not activated yet", and the new staff of an import
+    (queued once it is written, so the import does not wait for the mail server). One mail each
+    (invite_staff, which records it). ``once``: one invitation per person, so someone whose
+    invitation from another school is still open (no password yet) gets no second link: that
+    one works for every school. Returns how many went out."""
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    sent = 0
+    for membership in Teacher.objects.filter(pk__in=membership_ids).select_related("user", "school"):
+        user = membership.user
+        pending = user.school_roles.exclude(pk=membership.pk).filter(invited_at__isnull=False)
+        if once and not user.has_usable_password() and pending.exists():
+            Teacher.objects.filter(pk=membership.pk).update(invited_at=pending.latest("invited_at").invited_at)
+        else:
+            sent += invite_staff(membership=membership, by=by)
+    return {"sent": sent, "of": len(membership_ids)}
 
 
 def not_activated(school):
@@ -182,7 +206,14 @@ def record_second_step_on(*, membership, request):
 
 def reset_second_step(*, membership, request):
     """The ICT-coördinator removes a colleague's authenticator app and recovery codes (a lost
-    phone). Their next staff login asks them to set one up again when their role needs it."""
+    phone). Their next staff login asks them to set one up again when their role needs it.
+
+    The app belongs to the account, not to one school: raises ValidationError when the person
+    has a role at another school that requires the second step (that school's administrator,
+    or the helpdesk, resets it)."""
+    if Teacher.objects.current().filter(user_id=membership.user_id, role__in=Teacher.SECOND_STEP_REQUIRED) \
+            .exclude(school_id=membership.school_id).exists():
+        raise ValidationError(SECOND_STEP_ELSEWHERE, code="second_step_elsewhere")
     with transaction.atomic():
         for device in devices_for_user(membership.user, confirmed=None):
             device.delete()

@@ -81,18 +81,3 @@ def run_import(job_id):
             raise  # the task's result keeps the traceback for the operator
         job.finish(report.as_dict())
 
-
-@task()
-def invite_staff_members(membership_ids, by_id=None):
-    """The administrator's "invite everyone who has not activated yet": one invitation each,
-    sent by a worker, not while the administrator waits (teachers/staff.py invite_staff, which
-    records each in the audit log). Returns how many went out."""
-    from accounts.models import User
-    from schools.models import Teacher
-
-    from .staff import invite_staff
-
-    by = User.objects.filter(pk=by_id).first() if by_id else None
-    memberships = Teacher.objects.filter(pk__in=membership_ids).select_related("user", "school")
-    sent = sum(invite_staff(membership=membership, by=by) for membership in memberships)
-    return {"sent": sent, "of": len(membership_ids)}

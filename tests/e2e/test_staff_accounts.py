@@ -14,7 +14,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from teachers.importing import import_school
+from basispoort.taskworker import in_process_worker
 from tests.factories import (
     GroupFactory,
     GuardianFactory,
@@ -62,6 +62,23 @@ def set_password(page, link):
     page.get_by_role("button", name="Wachtwoord opslaan en inloggen").click()
 
 
+def import_through_the_page(page, username, user, file):
+    """The school's ICT-coördinator logs in (password and app) and imports ``file``: the
+    preview, then one click imports the same file."""
+    code = app_code(user)
+    log_in(page, username)
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Controleren").click()
+    page.get_by_role("link", name="Leerlingen importeren").first.click()
+    upload = page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)")
+    upload.set_input_files(file)
+    page.get_by_role("button", name="Bekijk wat er verandert").click()
+    # The preview runs in the background; then one click imports the same file.
+    expect(page.get_by_role("heading", name="Wat er verandert")).to_be_visible(timeout=20000)
+    page.get_by_role("button", name="Importeren", exact=True).click()
+    expect(page.get_by_role("heading", name="Geïmporteerd")).to_be_visible(timeout=20000)
+
+
 def test_an_import_invites_each_teacher_once_and_each_sees_exactly_their_groups(
     new_page, assert_accessible, live_server, settings, tmp_path
 ):
@@ -69,29 +86,22 @@ def test_an_import_invites_each_teacher_once_and_each_sees_exactly_their_groups(
     settings.EMAIL_FILE_PATH = str(tmp_path)
     settings.SITE_URL = live_server.url
     school_a = SchoolFactory(brin="97AA", name="OBS De Akker")
-    SchoolFactory(brin="97BB", name="CBS De Beek")
+    school_b = SchoolFactory(brin="97BB", name="CBS De Beek")
     ict = TeacherFactory(school=school_a, role="ict_coordinator", user__username="ict-akker")
+    ict_beek = TeacherFactory(school=school_b, role="ict_coordinator", user__username="ict-beek")
     # Fatima's address is already her login as a parent (of a child at another school).
     fatima = GuardianFactory(username="fatima@thuis.example", first_name="Fatima")
     child = PupilFactory(first_name="Yasmin", home_login_enabled=True)
     GuardianLinkFactory(guardian=fatima, pupil=child)
 
-    # The ICT-coördinator of De Akker imports the school's file: preview, then import.
+    # The ICT-coördinator of each school imports its file; Jan is in both.
     page = new_page()
-    code = app_code(ict.user)
-    log_in(page, "ict-akker")
-    page.get_by_label("Code").fill(code)
-    page.get_by_role("button", name="Controleren").click()
-    page.get_by_role("link", name="Leerlingen importeren").first.click()
-    upload = page.get_by_label("Bestand uit de leerlingadministratie (EDEX-XML of CSV)")
-    upload.set_input_files(FILES / "staff_school_a.xml")
-    page.get_by_role("button", name="Bekijk wat er verandert").click()
-    # The preview runs in the background; then one click imports the same file.
-    expect(page.get_by_role("heading", name="Wat er verandert")).to_be_visible(timeout=20000)
-    page.get_by_role("button", name="Importeren", exact=True).click()
-    expect(page.get_by_role("heading", name="Geïmporteerd")).to_be_visible(timeout=20000)
-    # De Beek's file comes in by the command (manage.py import_school); Jan is in both.
-    assert import_school((FILES / "staff_school_b.xml").read_bytes()).written
+    import_through_the_page(page, "ict-akker", ict.user, FILES / "staff_school_a.xml")
+    beek = new_page()
+    import_through_the_page(beek, "ict-beek", ict_beek.user, FILES / "staff_school_b.xml")
+    expect(beek.get_by_role("heading", name="Leerlingen importeren: CBS De Beek")).to_be_visible()
+    # The invitations go out as a task of their own, after the import.
+    assert in_process_worker.wait_until_idle()
 
     page.goto("/leerkracht/beheer/medewerkers/")
     expect(page.get_by_role("region", name="Nog niet geactiveerd")).to_contain_text("jan@scholen.example")
@@ -133,6 +143,12 @@ def test_an_import_invites_each_teacher_once_and_each_sees_exactly_their_groups(
     expect(parent.get_by_role("link", name="Yasmin", exact=True)).to_be_visible()
     parent.goto("/leerkracht/")
     expect(parent.locator(".cards")).to_have_text(re.compile(r"^\s*Groep 7\s*$"))
+    # ...and at the staff door, with the same password.
+    parent.context.clear_cookies()
+    log_in(parent, "fatima@thuis.example", NEW_PASSWORD)
+    expect(parent.locator(".cards")).to_have_text(re.compile(r"^\s*Groep 7\s*$"))
+    parent.get_by_role("link", name="Mijn kinderen (thuis inloggen)").click()
+    expect(parent.get_by_role("link", name="Yasmin", exact=True)).to_be_visible()
 
 
 def test_a_substitute_loses_access_after_the_end_date(new_page, assert_accessible, live_server, db,

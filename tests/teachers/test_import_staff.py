@@ -3,6 +3,8 @@ for new staff once the import is written, and no access for those who left the f
 
 from pathlib import Path
 
+import pytest
+
 from accounts.models import User
 from schools.models import Teacher
 from teachers.importing import import_school
@@ -41,14 +43,59 @@ def test_a_teacher_who_is_a_parent_keeps_the_parents_account_and_password(client
     assert client.get("/thuis/kinderen/").status_code == 200
 
 
-def test_new_staff_are_invited_once_the_import_is_written(db, mailoutbox, django_capture_on_commit_callbacks):
+def test_new_staff_are_invited_by_their_own_task_once_the_import_is_written(
+        db, mailoutbox, run_tasks, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         load("staff_school_a.xml")
+    assert mailoutbox == [], "queued: the import does not wait for the mail server"
+    run_tasks()
     assert sorted(m.to[0] for m in mailoutbox) == ["fatima@thuis.example", "jan@scholen.example"]
     assert all(t.invited_at for t in Teacher.objects.all())
     with django_capture_on_commit_callbacks(execute=True):
         load("staff_school_a.xml")  # the same file again: nobody new, no mail
+    run_tasks()
     assert len(mailoutbox) == 2
+
+
+def test_the_import_job_is_done_before_the_invitations_go_out_once_each(
+        db, mailoutbox, run_tasks, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from teachers import tasks
+    from teachers.models import ImportJob
+    from tests.factories import SchoolFactory, TeacherFactory
+
+    school = SchoolFactory(brin="97AA", vestiging="00")
+    admin = TeacherFactory(school=school, role="ict_coordinator", user__email="ict@school.example")
+    job = tasks.queue_preview(school=school, by=admin.user, filename="school.xml", language="nl",
+                              data=(FILES / "staff_school_a.xml").read_bytes())
+    run_tasks()
+    job.refresh_from_db()
+    tasks.queue_apply(job=job)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_tasks()  # the import, and nothing else: the invitations are queued once it is written
+    job.refresh_from_db()
+    assert job.applied and job.state == ImportJob.State.DONE
+    assert mailoutbox == []
+    queued = DBTaskResult.objects.filter(task_path__endswith="invite_staff_members", status="READY")
+    assert queued.count() == 1
+    run_tasks()
+    assert sorted(m.to[0] for m in mailoutbox) == ["fatima@thuis.example", "jan@scholen.example"]
+    run_tasks()  # nothing left to run twice
+    assert len(mailoutbox) == 2
+
+
+def test_a_person_whose_invitation_from_another_school_is_open_gets_no_second_one(
+        db, mailoutbox, run_tasks, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        load("staff_school_a.xml")
+    run_tasks()
+    with django_capture_on_commit_callbacks(execute=True):
+        load("staff_school_b.xml")  # Jan teaches here too
+    run_tasks()
+    jan = [m for m in mailoutbox if m.to == ["jan@scholen.example"]]
+    assert len(jan) == 1
+    assert all(t.invited_at for t in Teacher.objects.filter(user__email="jan@scholen.example"))
 
 
 def test_a_dry_run_invites_nobody(db, mailoutbox, django_capture_on_commit_callbacks):
@@ -111,3 +158,24 @@ def test_an_address_of_a_platform_account_is_refused_with_its_line(db):
     report = import_school((FILES / "staff_school_a.xml").read_bytes())
     assert not report.written
     assert any("geen medewerker" in message for _line, message in report.errors)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_ends_once_the_invitations_are_sent_on_the_embedded_default(mailoutbox, monkeypatch):
+    """The invitations are a task; with the queue in a thread of the command's own process, the
+    command must not end (and take the thread with it) before they are out."""
+    import time
+
+    from django.core.management import call_command
+
+    from teachers import staff
+
+    invite = staff.invite_staff
+
+    def slow_mail_server(**kwargs):
+        time.sleep(0.5)
+        return invite(**kwargs)
+
+    monkeypatch.setattr(staff, "invite_staff", slow_mail_server)
+    call_command("import_school", str(FILES / "staff_school_a.xml"), verbosity=0)
+    assert sorted(m.to[0] for m in mailoutbox) == ["fatima@thuis.example", "jan@scholen.example"]

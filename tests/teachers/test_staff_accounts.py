@@ -319,8 +319,6 @@ def test_the_administrator_disconnects_a_classroom_device(client, ict, juf, grou
     assert AuditEntry.objects.filter(action="device_off").exists()
 
 
-
-
 def test_the_code_check_records_a_wrong_code_itself(rf, ict):
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -332,3 +330,82 @@ def test_the_code_check_records_a_wrong_code_itself(rf, ict):
     assert second_step.verify(request=request, token="000000") is False
     entry = AuditEntry.objects.get(action="login_failed")
     assert entry.school == ict.school and "tweede-stap" in entry.detail
+
+
+# Roles: changing one, and what the school must keep ------------------------------------------
+
+
+def test_the_administrator_makes_a_teacher_ib_rt_who_must_then_set_up_the_second_step(
+        client, ict, juf, group, school):
+    from django.test import Client
+
+    colleague = Client()
+    colleague.force_login(juf.user)
+    assert colleague.get("/leerkracht/").status_code == 200  # a leerkracht needs no second step
+    log_in_staff(client, ict.user)
+    response = client.post(f"/leerkracht/beheer/medewerkers/{juf.pk}/",
+                           {"role": "ib_rt", "groups": [group.pk]})
+    assert response.status_code == 302 and response["Location"] == "/leerkracht/beheer/medewerkers/"
+    juf.refresh_from_db()
+    assert juf.role == "ib_rt"
+    entry = AuditEntry.objects.get(action="staff_changed")
+    assert entry.actor == ict.user and entry.school == school and "IB'er/RT'er" in entry.detail
+    response = colleague.get("/leerkracht/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/leerkracht/tweede-stap/instellen/")
+
+
+ONLY_ADMINISTRATOR = "De school houdt dan geen ICT-coördinator over"
+
+
+@pytest.mark.parametrize("change", [{"role": "leerkracht"},
+                                    {"role": "ict_coordinator", "end_date": "2026-12-31"}])
+def test_the_only_ict_coordinator_cannot_demote_themselves_or_set_an_end_date(client, ict, change,
+                                                                             time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 12, tzinfo=AMSTERDAM))
+    log_in_staff(client, ict.user)
+    response = client.post(f"/leerkracht/beheer/medewerkers/{ict.pk}/", change)
+    assert response.status_code == 400 and ONLY_ADMINISTRATOR in response.content.decode()
+    ict.refresh_from_db()
+    assert ict.role == "ict_coordinator" and ict.end_date is None
+    assert not AuditEntry.objects.filter(action="staff_changed").exists()
+
+
+def test_the_only_ict_coordinator_cannot_be_demoted_by_another_route(client, ict, school, time_machine):
+    """A second administrator whose end date is set leaves the school without one after that day."""
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 12, tzinfo=AMSTERDAM))
+    ending = TeacherFactory(school=school, role="ict_coordinator", end_date=datetime.date(2026, 12, 31))
+    log_in_staff(client, ending.user)
+    response = client.post(f"/leerkracht/beheer/medewerkers/{ict.pk}/", {"role": "leerkracht"})
+    assert response.status_code == 400 and ONLY_ADMINISTRATOR in response.content.decode()
+    ict.refresh_from_db()
+    assert ict.role == "ict_coordinator"
+
+
+def test_with_a_second_ict_coordinator_one_may_step_down(client, ict, school):
+    TeacherFactory(school=school, role="ict_coordinator")
+    log_in_staff(client, ict.user)
+    assert client.post(f"/leerkracht/beheer/medewerkers/{ict.pk}/", {"role": "leerkracht"}).status_code == 302
+    ict.refresh_from_db()
+    assert ict.role == "leerkracht"
+
+
+def test_a_second_step_another_school_requires_is_not_reset_here(client, ict, juf, other_school):
+    """The authenticator app belongs to the account, not to one school: the administrator here
+    would take away the second step the person's IB'er role at the other school relies on."""
+    TeacherFactory(school=other_school, user=juf.user, role="ib_rt")
+    device = TOTPDevice.objects.create(user=juf.user, name="app", confirmed=True)
+    log_in_staff(client, ict.user)
+    response = client.post(f"/leerkracht/beheer/medewerkers/{juf.pk}/tweede-stap/")
+    assert response.status_code == 400
+    assert "een rol die een tweede stap vereist" in response.content.decode()
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert not AuditEntry.objects.filter(action="second_step_reset").exists()
+
+
+def test_a_second_step_of_someone_who_is_only_a_teacher_elsewhere_is_reset(client, ict, juf, other_school):
+    TeacherFactory(school=other_school, user=juf.user, role="leerkracht")
+    TOTPDevice.objects.create(user=juf.user, name="app", confirmed=True)
+    log_in_staff(client, ict.user)
+    assert client.post(f"/leerkracht/beheer/medewerkers/{juf.pk}/tweede-stap/").status_code == 302
+    assert not TOTPDevice.objects.filter(user=juf.user).exists()

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
+from basispoort.taskworker import in_process_worker
 from schools.models import School
 from teachers.importing import ImportFileError, import_school
 
@@ -58,6 +60,10 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if report.errors:
             raise CommandError("Nothing was written: fix the rows above and run again.")
+        if not dry_run and settings.TASKS_IN_PROCESS_WORKER and in_process_worker.running:
+            # The new staff's invitations are a task; on the embedded default a thread of this
+            # process sends them, so the command waits for it instead of ending it mid-mail.
+            in_process_worker.wait_until_idle(timeout=600)
         self.stdout.write(self.style.SUCCESS(
             "Dry run: nothing was written." if dry_run else f"Imported into {report.school}."
         ))
