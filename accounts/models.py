@@ -70,7 +70,12 @@ class User(AbstractUser):
 
     @property
     def mail_language(self):
-        return self.language if self.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        return self.language_or(settings.LANGUAGE_CODE)
+
+    def language_or(self, default):
+        """The language this person last used, or ``default`` when they never chose one (a
+        parent's school's language for parents: schools.School.family_language)."""
+        return self.language if self.language in dict(settings.LANGUAGES) else default
 
     def remember_language(self, language):
         """Store ``language`` as the one this person last used; one UPDATE, only on a change."""

@@ -19,9 +19,9 @@ def code_qr_data_uri(code):
 
 
 def send_home_code_mail(*, pupil, code, guardians):
-    """Mail the code to ``guardians``, each in the language they last used the site in (one
-    mail per language, so parents who share a language share the mail as before); raises when
-    the mail server refuses.
+    """Mail the code to ``guardians``, each in the language they last used the site in, or the
+    school's language for parents who never chose one (one mail per language, so parents who
+    share a language share the mail as before); raises when the mail server refuses.
 
     The subject names no child: a mistyped address must not receive a child's name beside a
     working code, and a name from the administration system never reaches a mail header."""
@@ -29,7 +29,8 @@ def send_home_code_mail(*, pupil, code, guardians):
                "site": settings.SITE_URL}
     by_language = {}
     for guardian in guardians:
-        by_language.setdefault(guardian.mail_language, []).append(guardian.email)
+        language = guardian.language_or(pupil.school.family_language)
+        by_language.setdefault(language, []).append(guardian.email)
     for language, to in by_language.items():
         with translation.override(language):
             mail = EmailMultiAlternatives(

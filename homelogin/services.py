@@ -327,8 +327,9 @@ def send_password_link(*, email, language=None):
 
 
 def _set_password_message(*, guardian, school, to, forgot, language=None):
-    # In the parent's language: the one they last used, or the site's default (Dutch).
-    with translation.override(language or guardian.mail_language):
+    # In the parent's language: the one they last used, or their child's school's language.
+    default = school.family_language if school else settings.LANGUAGE_CODE
+    with translation.override(language or guardian.language_or(default)):
         context = {
             "url": set_password_url(guardian),
             "username": guardian.username,

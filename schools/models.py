@@ -61,6 +61,13 @@ class School(models.Model):
         default=12,
         validators=[MinValueValidator(9), MaxValueValidator(16)],
     )
+    # The language of mails to parents who have not chosen one on the site yet (homelogin).
+    family_language = models.CharField(
+        _("taal van mails aan ouders"), max_length=10, choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Voor ouders die zelf nog geen taal kozen; wie op de site een taal kiest, "
+                    "krijgt de mails daarna in die taal."),
+    )
     # Shown to parents on "Wat weten de uitgevers?" and in the download of their child's data.
     privacy_contact = models.CharField(
         _("contact voor privacyvragen"), max_length=200, blank=True,
@@ -376,6 +383,7 @@ class AuditEntry(models.Model):
         SYNC_REVOKED = "sync_revoked", _("toestemming uitgever ingetrokken")
         PSEUDONYM_REPLACED = "pseudonym_replaced", _("pseudoniem bij uitgever vervangen")
         API_WRITE = "api_write", _("wijziging door uitgever (API)")
+        SCHOOL_CHANGED = "school_changed", _("schoolgegevens gewijzigd")
 
     # Empty for events that belong to no one school (a parent's login, an unknown code).
     school = models.ForeignKey(

@@ -11,7 +11,7 @@ from accounts.forms import PasswordLoginForm
 from accounts.models import User
 from homelogin.models import GuardianLink
 from homelogin.services import GUARDIAN_ALREADY_LINKED, GUARDIAN_EMAIL_TAKEN, normalise_email
-from schools.models import Teacher
+from schools.models import School, Teacher
 from software.models import Licence
 
 
@@ -238,6 +238,16 @@ class SubstituteForm(_PersonFields):
         if end_date > today + datetime.timedelta(days=self.MAX_DAYS):
             raise ValidationError(_("Kies een einddatum binnen een jaar."), code="too_far")
         return end_date
+
+
+class SchoolDetailsForm(forms.ModelForm):
+    """What the ICT-coördinator keeps of the school itself: the language of mails to parents
+    who chose none, and the contact for privacy questions parents see. Name, BRIN and
+    vestiging come from the contract and the import (platform staff)."""
+
+    class Meta:
+        model = School
+        fields = ["family_language", "privacy_contact"]
 
 
 class LicenceForm(forms.ModelForm):

@@ -21,7 +21,7 @@ from software.models import Licence
 
 from . import staff
 from .decorators import teacher_required
-from .forms import LicenceForm, StaffAddForm, StaffRoleForm
+from .forms import LicenceForm, SchoolDetailsForm, StaffAddForm, StaffRoleForm
 
 
 def _get_membership_for_admin(request, pk):
@@ -177,6 +177,20 @@ def licence_edit(request, pk):
                          % {"name": licence.software.name})
         return redirect("teachers:licences")
     return render(request, "teachers/admin/licence_form.html", {"form": form, "licence": licence},
+                  status=400 if request.method == "POST" else 200)
+
+
+@never_cache
+@teacher_required(may="administer")
+def school_details(request):
+    """The school's own settings: the language of mails to parents, the privacy contact."""
+    school = request.teacher.school
+    form = SchoolDetailsForm(request.POST or None, instance=school)
+    if request.method == "POST" and form.is_valid():
+        staff.save_school_details(form=form, request=request)
+        messages.success(request, _("De schoolgegevens zijn opgeslagen."))
+        return redirect("teachers:admin_home")
+    return render(request, "teachers/admin/school_details.html", {"form": form, "school": school},
                   status=400 if request.method == "POST" else 200)
 
 

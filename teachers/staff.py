@@ -232,6 +232,15 @@ def disconnect_classroom_device(*, device, request):
            detail=device.group.name)
 
 
+def save_school_details(*, form, request):
+    with transaction.atomic():
+        school = form.save()
+        _audit(request, None, AuditEntry.Action.SCHOOL_CHANGED, school=school,
+               detail=f"taal {school.family_language}; privacycontact "
+                      f"{'ingevuld' if school.privacy_contact else 'leeg'}")
+    return school
+
+
 def save_licence(*, form, request):
     with transaction.atomic():
         licence = form.save()

@@ -51,6 +51,7 @@ urlpatterns = [
          name="staff_invite"),
     path("leerkracht/beheer/medewerkers/<id:pk>/tweede-stap/", school_admin_views.staff_reset_second_step,
          name="staff_reset_second_step"),
+    path("leerkracht/beheer/school/", school_admin_views.school_details, name="school_details"),
     path("leerkracht/beheer/licenties/", school_admin_views.licences, name="licences"),
     path("leerkracht/beheer/licenties/<id:pk>/", school_admin_views.licence_edit, name="licence_edit"),
     path("leerkracht/beheer/klassencomputers/", school_admin_views.devices, name="devices"),

@@ -230,6 +230,7 @@ def states(world):
         ("staff", world["admin"].user, "/leerkracht/beheer/medewerkers/", None),
         ("add staff", world["admin"].user, "/leerkracht/beheer/medewerkers/nieuw/", None),
         ("edit staff", world["admin"].user, f"/leerkracht/beheer/medewerkers/{world['teacher'].pk}/", None),
+        ("school details", world["admin"].user, "/leerkracht/beheer/school/", None),
         ("licences", world["admin"].user, "/leerkracht/beheer/licenties/", None),
         ("edit licence", world["admin"].user, f"/leerkracht/beheer/licenties/{world['licence'].pk}/", None),
         ("classroom devices", world["admin"].user, "/leerkracht/beheer/klassencomputers/", None),

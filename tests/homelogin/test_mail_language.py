@@ -74,3 +74,25 @@ def test_an_unknown_language_is_never_stored(guardian, language):
     guardian.refresh_from_db()
     assert guardian.language == ""
     assert guardian.mail_language == "nl"
+
+
+def test_parents_who_chose_no_language_get_the_schools(client, school, group, mailoutbox):
+    """A school where most families read Turkish sets its language once: a new parent's
+    invitation and a code mail to a parent who never chose a language come in Turkish; a parent
+    who chose Polish keeps Polish."""
+    school.family_language = "tr"
+    school.save()
+    pupil = PupilFactory(group=group, first_name="Emma", home_login_enabled=True)
+    GuardianLinkFactory(pupil=pupil, guardian=GuardianFactory(username="pl@example.nl", language="pl"))
+    client.force_login(TeacherFactory(school=school, groups=[group]).user)
+
+    client.post(f"/leerkracht/leerling/{pupil.pk}/ouders/", {"email": "nieuw@example.nl"})
+    invitation = next(m for m in mailoutbox if m.to == ["nieuw@example.nl"])
+    assert 'lang="tr"' in invitation.alternatives[0][0]
+
+    mailoutbox.clear()
+    client.post(f"/leerkracht/leerling/{pupil.pk}/code/mailen/")
+    by_address = {tuple(m.to): m for m in mailoutbox}
+    assert by_address[("nieuw@example.nl",)].subject == "Basispoort için evden giriş kodunuz"
+    assert by_address[("pl@example.nl",)].subject != "Basispoort için evden giriş kodunuz"
+    assert by_address[("pl@example.nl",)].subject != "Uw thuis login code voor Basispoort"

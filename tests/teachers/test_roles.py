@@ -75,6 +75,7 @@ PAGES = [
     ("get", "beheer/medewerkers/{far_member}/", {}, {"ict_coordinator": 404}, 403),
     ("post", "beheer/medewerkers/{member}/uitnodigen/", {}, {"ict_coordinator": 302}, 403),
     ("post", "beheer/medewerkers/{far_member}/tweede-stap/", {}, {"ict_coordinator": 404}, 403),
+    ("get", "beheer/school/", {}, ADMIN_ONLY, 403),
     ("get", "beheer/licenties/", {}, ADMIN_ONLY, 403),
     ("get", "beheer/licenties/{licence}/", {}, ADMIN_ONLY, 403),
     ("get", "beheer/licenties/{far_licence}/", {}, {"ict_coordinator": 404}, 403),
@@ -228,6 +229,8 @@ def _state(name, w):
         "job": lambda: ImportJob.objects.get(pk=w["job"].pk).phase,
         "sync": lambda: SyncPermission.objects.get(school=w["school"], publisher=w["publisher"]).granted,
         "pseudonym": lambda: PseudonymReplacement.objects.count(),
+        "school": lambda: type(w["school"]).objects.values_list("family_language", "privacy_contact")
+        .get(pk=w["school"].pk),
     }[name]()
 
 
@@ -263,6 +266,8 @@ CHANGES = [
      "target_app"),
     ("post", "beheer/licenties/{licence}/", {"all_groups": "on", "home_use": "on"},
      {"ict_coordinator": 302, "elders": 404}, 403, "licence"),
+    ("post", "beheer/school/", {"family_language": "tr", "privacy_contact": "fg@bestuur.example"},
+     {"ict_coordinator": 302, "elders": 302}, 403, "school"),
     # The import: only its administrator's own job.
     ("get", "import/{job}/", {}, ADMIN, 403, None),
     ("get", "import/{job}/voortgang/", {}, ADMIN, 403, None),

@@ -409,3 +409,20 @@ def test_a_second_step_of_someone_who_is_only_a_teacher_elsewhere_is_reset(clien
     log_in_staff(client, ict.user)
     assert client.post(f"/leerkracht/beheer/medewerkers/{juf.pk}/tweede-stap/").status_code == 302
     assert not TOTPDevice.objects.filter(user=juf.user).exists()
+
+
+def test_the_administrator_keeps_the_schools_language_and_privacy_contact(client, ict, school):
+    log_in_staff(client, ict.user)
+    page = client.get("/leerkracht/beheer/school/")
+    assert page.status_code == 200 and "Taal van mails aan ouders" in page.content.decode()
+    response = client.post("/leerkracht/beheer/school/",
+                           {"family_language": "ar", "privacy_contact": "FG, fg@bestuur.example"})
+    assert response.status_code == 302 and response["Location"] == "/leerkracht/beheer/"
+    school.refresh_from_db()
+    assert (school.family_language, school.privacy_contact) == ("ar", "FG, fg@bestuur.example")
+    entry = AuditEntry.objects.get(action="school_changed")
+    assert entry.school == school and entry.actor == ict.user
+    response = client.post("/leerkracht/beheer/school/", {"family_language": "xx"})
+    assert response.status_code == 400 and "is geen beschikbare keuze" in response.content.decode()
+    school.refresh_from_db()
+    assert school.family_language == "ar"
