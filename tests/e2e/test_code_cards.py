@@ -35,6 +35,17 @@ def overlap(a, b):
         min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
 
 
+def print_group_cards(page, teacher, group):
+    """The teacher logs in and makes and prints new codes for the whole group."""
+    page.goto("/leerkracht/inloggen/")
+    page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
+    page.get_by_label("Wachtwoord").fill("correct-horse-battery")
+    page.get_by_role("button", name="Inloggen").click()
+    page.goto(f"/leerkracht/groep/{group.pk}/")
+    page.get_by_role("link", name="Codes voor de hele groep afdrukken").click()
+    page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()
+    expect(page.get_by_role("button", name="Afdrukken")).to_be_visible()
+
 def test_a_group_of_26_prints_as_8_whole_cards_a_page_with_readable_qr_codes(page, live_server, settings):
     settings.SITE_URL = live_server.url
     group = GroupFactory(name="Groep 5a")
@@ -44,14 +55,7 @@ def test_a_group_of_26_prints_as_8_whole_cards_a_page_with_readable_qr_codes(pag
         PupilFactory(group=group, first_name=name, home_login_enabled=True)
     teacher = TeacherFactory(school=group.school, groups=[group])
 
-    page.goto("/leerkracht/inloggen/")
-    page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
-    page.get_by_label("Wachtwoord").fill("correct-horse-battery")
-    page.get_by_role("button", name="Inloggen").click()
-    page.goto(f"/leerkracht/groep/{group.pk}/")
-    page.get_by_role("link", name="Codes voor de hele groep afdrukken").click()
-    page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()
-    expect(page.get_by_role("button", name="Afdrukken")).to_be_visible()
+    print_group_cards(page, teacher, group)
     on_screen = page.locator("[data-code]").all_inner_texts()
     assert len(set(on_screen)) == 26
 
@@ -119,14 +123,7 @@ def test_cards_with_long_names_keep_every_line_inside_the_cutting_lines(page, li
         PupilFactory(group=group, first_name=name, home_login_enabled=True)
     teacher = TeacherFactory(school=school, groups=[group])
 
-    page.goto("/leerkracht/inloggen/")
-    page.get_by_label("Gebruikersnaam").fill(teacher.user.username)
-    page.get_by_label("Wachtwoord").fill("correct-horse-battery")
-    page.get_by_role("button", name="Inloggen").click()
-    page.goto(f"/leerkracht/groep/{group.pk}/")
-    page.get_by_role("link", name="Codes voor de hele groep afdrukken").click()
-    page.get_by_role("button", name="Nieuwe codes maken en afdrukken").click()
-    expect(page.get_by_role("button", name="Afdrukken")).to_be_visible()
+    print_group_cards(page, teacher, group)
 
     pdf = pdfplumber.open(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
     assert len(pdf.pages) == 1
